@@ -1,0 +1,91 @@
+"""The composition root: `python -m bot [shell|ask|check|evaluate]` (adapter layer).
+
+Reads settings, configures logging once, loads the fact base, builds the answerer and hands
+them to the chosen adapter. Nothing else in the project reads the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from bot import cli
+from bot.config import PROJECT_ROOT, Settings
+from bot.shell import run_shell
+from knowledge.answer import Answerer
+from knowledge.store import FactBaseError, load_fact_base
+
+logger = logging.getLogger("bot")
+
+DEFAULT_QUESTION_FILES = [
+    PROJECT_ROOT / "tests" / "data" / "questions.toml",
+    PROJECT_ROOT / "tests" / "data" / "holdout.toml",
+]
+
+
+@dataclass
+class Console:
+    """The outside world a command talks to; tests pass their own streams."""
+
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+
+    @property
+    def interactive(self) -> bool:
+        return self.stdin.isatty()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="peacebot: cited answers from a curated fact base of news articles.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("shell", help="chat in the terminal (the default without Slack tokens)")
+    ask = commands.add_parser("ask", help="answer one question, or one per line of stdin")
+    ask.add_argument("question", nargs="*", help="the question (omit to read stdin)")
+    ask.add_argument("--json", action="store_true", help="one JSON object per answer")
+    commands.add_parser("check", help="validate the fact base and report uncovered sentences")
+    evaluate = commands.add_parser("evaluate", help="accuracy per question style")
+    evaluate.add_argument("files", nargs="*", type=Path, help="labelled question files (TOML)")
+    evaluate.add_argument("-v", "--verbose", action="store_true", help="list wrong answers")
+    return parser
+
+
+def main(argv: list[str] | None = None, console: Console | None = None) -> int:
+    """Run the command in `argv`; returns the process exit status."""
+    console = console or Console()
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=console.stderr,
+    )
+    try:
+        base = load_fact_base(settings.seeds_dir, settings.knowledge_dir)
+    except FactBaseError as exc:
+        console.stderr.write(f"error: {exc}\n")
+        return 1
+    if args.command == "check":
+        return cli.check(base, console.stdout)
+    answerer = Answerer(base)
+    if args.command == "ask":
+        if args.question:
+            questions = [" ".join(args.question)]
+        else:
+            questions = (line.rstrip("\n") for line in console.stdin)
+        return cli.ask(answerer, questions, console.stdout, args.json)
+    if args.command == "evaluate":
+        files = args.files or DEFAULT_QUESTION_FILES
+        return cli.run_evaluation(answerer, files, console.stdout, args.verbose)
+    return run_shell(answerer, console.stdin, console.stdout, console.interactive)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Answer assembly: from search hits to cited excerpts or an honest decline (domain layer).
+
+"No answer" is a value (`Answer.answered is False`, with suggestions), never an exception.
+Every excerpt in an answer is a verbatim slice of its source file.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from knowledge.index import Hit, Index
+from knowledge.models import Citation, Fact, FactBase
+
+logger = logging.getLogger(__name__)
+
+# Calibrated on tests/data/questions.toml (see `python -m bot evaluate`): below these a question
+# is declined rather than answered with a quote that would probably be beside the point.
+ANSWER_THRESHOLD = 60.0
+MIN_COVERAGE = 0.66
+# Supporting citations from other facts must score at least this close to the best one.
+SUPPORT_MARGIN = 12.0
+MAX_SUPPORTING = 2
+MAX_SUGGESTIONS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class CitedExcerpt:
+    """One excerpt in a reply, with where it comes from."""
+
+    source: str
+    title: str
+    outlet: str
+    kind: str
+    excerpt: str
+    start: int
+    end: int
+    fact_id: str | None
+    topic: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The reply to one question: cited excerpts (best first) or a decline with suggestions."""
+
+    question: str
+    answered: bool
+    citations: tuple[CitedExcerpt, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    score: float = 0.0
+    match: str | None = None
+    corrections: tuple[tuple[str, str], ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (the `ask --json` format)."""
+        data = asdict(self)
+        data["corrections"] = [list(pair) for pair in self.corrections]
+        return data
+
+
+class Answerer:
+    """Answers questions from one immutable fact base; safe to share between threads."""
+
+    def __init__(self, base: FactBase, index: Index | None = None) -> None:
+        self.base = base
+        self.index = index or Index(base)
+        self._facts: dict[str, Fact] = {f.id: f for f in base.facts}
+        self._passages: dict[str, Citation] = {p.id: p.citation for p in base.passages}
+
+    def answer(self, question: str) -> Answer:
+        """Answer `question` with verbatim excerpts, or decline with up to three suggestions."""
+        query, hits = self.index.search(question, limit=8)
+        best = hits[0] if hits else None
+        if best is None or best.score < ANSWER_THRESHOLD or best.coverage < MIN_COVERAGE:
+            logger.info(
+                "declined: score=%.1f stems=%d",
+                best.score if best else 0.0,
+                len(query.stems),
+            )
+            return Answer(
+                question=question,
+                answered=False,
+                suggestions=self._suggestions(hits),
+                score=best.score if best else 0.0,
+                corrections=query.corrected,
+            )
+        citations = self._citations(best, query.stems)
+        for hit in hits[1:]:
+            if len(citations) > MAX_SUPPORTING or hit.score < best.score - SUPPORT_MARGIN:
+                break
+            if hit.score < ANSWER_THRESHOLD:
+                break
+            citations.extend(self._citations(hit, query.stems))
+        unique = _dedupe(citations)[: 1 + MAX_SUPPORTING]
+        logger.info("answered: match=%s score=%.1f citations=%d", best.key, best.score, len(unique))
+        return Answer(
+            question=question,
+            answered=True,
+            citations=tuple(unique),
+            score=best.score,
+            match=best.key,
+            corrections=query.corrected,
+        )
+
+    def _citations(self, hit: Hit, stems: tuple[str, ...]) -> list[CitedExcerpt]:
+        if hit.kind == "passage":
+            return [self._cite(self._passages[hit.key], None)]
+        fact = self._facts[hit.key]
+        return [self._cite(c, fact) for c in fact.citations]
+
+    def _cite(self, citation: Citation, fact: Fact | None) -> CitedExcerpt:
+        source = self.base.sources[citation.source]
+        piece = source.piece_at(citation.start)
+        return CitedExcerpt(
+            source=citation.source,
+            title=piece.title,
+            outlet=piece.outlet,
+            kind=piece.kind,
+            excerpt=citation.excerpt,
+            start=citation.start,
+            end=citation.end,
+            fact_id=fact.id if fact else None,
+            topic=fact.topic if fact else None,
+        )
+
+    def _suggestions(self, hits: list[Hit]) -> tuple[str, ...]:
+        chosen: list[Fact] = [self._facts[h.key] for h in hits if h.kind == "fact"]
+        for fact in self.base.facts:  # the fact base's opening facts as a fallback
+            if len(chosen) >= MAX_SUGGESTIONS:
+                break
+            if fact not in chosen:
+                chosen.append(fact)
+        return tuple(suggestion_for(f) for f in chosen[:MAX_SUGGESTIONS])
+
+
+def suggestion_for(fact: Fact) -> str:
+    """A question the fact answers, to offer when the bot has to decline."""
+    for phrasing in fact.phrasings:
+        if phrasing.rstrip().endswith("?"):
+            return phrasing
+    return fact.phrasings[0]
+
+
+def _dedupe(citations: list[CitedExcerpt]) -> list[CitedExcerpt]:
+    seen: list[tuple[str, int, int]] = []
+    unique: list[CitedExcerpt] = []
+    for citation in citations:
+        # Overlapping excerpts of the same file would quote the same words twice.
+        if any(
+            src == citation.source and start < citation.end and citation.start < end
+            for src, start, end in seen
+        ):
+            continue
+        seen.append((citation.source, citation.start, citation.end))
+        unique.append(citation)
+    return unique

@@ -1,0 +1,130 @@
+"""Measuring answer quality on a labelled question set (domain layer).
+
+A labelled question lists `expect`: verbatim snippets of the articles, any of which is a right
+answer. An answer is right when its first citation overlaps one of those snippets in the same
+file; a question with `expect = []` is right when the bot declines.
+"""
+
+from __future__ import annotations
+
+import time
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from knowledge.answer import Answer, Answerer
+from knowledge.models import FactBase
+
+# Overlaps shorter than this are shared punctuation or a word at a sentence edge, not an answer.
+MIN_OVERLAP = 10
+
+
+class LabelledQuestion(BaseModel):
+    """One question of the labelled set."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    text: str = Field(min_length=1)
+    style: str = Field(min_length=1)
+    expect: list[str]
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.expect)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How the bot did on one labelled question."""
+
+    question: LabelledQuestion
+    answer: Answer
+    right: bool
+    seconds: float
+
+
+def load_questions(path: Path) -> list[LabelledQuestion]:
+    """Read a labelled question file (`[[question]]` tables with text, style, expect)."""
+    with path.open("rb") as handle:
+        raw = tomllib.load(handle)
+    return [LabelledQuestion.model_validate(item) for item in raw.get("question", [])]
+
+
+def locate(base: FactBase, snippet: str) -> list[tuple[str, int, int]]:
+    """Every (source, start, end) where `snippet` stands verbatim in the fact base's sources."""
+    found = []
+    for name, source in base.sources.items():
+        start = source.text.find(snippet)
+        while start >= 0:
+            found.append((name, start, start + len(snippet)))
+            start = source.text.find(snippet, start + 1)
+    return found
+
+
+def is_right(base: FactBase, question: LabelledQuestion, answer: Answer) -> bool:
+    """Whether `answer` is a right reply to `question` (see the module docstring)."""
+    if not question.answerable:
+        return not answer.answered
+    if not answer.answered or not answer.citations:
+        return False
+    first = answer.citations[0]
+    for snippet in question.expect:
+        for source, start, end in locate(base, snippet):
+            overlap = min(end, first.end) - max(start, first.start)
+            if source == first.source and overlap >= min(MIN_OVERLAP, end - start):
+                return True
+    return False
+
+
+def evaluate(answerer: Answerer, questions: list[LabelledQuestion]) -> list[Outcome]:
+    """Answer every question and judge it."""
+    outcomes = []
+    for question in questions:
+        began = time.perf_counter()
+        answer = answerer.answer(question.text)
+        seconds = time.perf_counter() - began
+        outcomes.append(
+            Outcome(question, answer, is_right(answerer.base, question, answer), seconds)
+        )
+    return outcomes
+
+
+def unverbatim(base: FactBase, outcomes: list[Outcome]) -> list[str]:
+    """Descriptions of any cited excerpt that is not exactly its source's text at its offsets."""
+    bad = []
+    for outcome in outcomes:
+        for citation in outcome.answer.citations:
+            text = base.sources[citation.source].text
+            if text[citation.start : citation.end] != citation.excerpt:
+                bad.append(f"{outcome.question.text!r}: {citation.excerpt[:60]!r}")
+    return bad
+
+
+def style_table(outcomes: list[Outcome]) -> str:
+    """A plain-text table of right answers per style, with totals for answerable and declines."""
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        groups[outcome.question.style].append(outcome)
+    rows = [("style", "questions", "right", "rate")]
+
+    def row(name: str, items: list[Outcome]) -> tuple[str, str, str, str]:
+        right = sum(o.right for o in items)
+        rate = f"{100 * right / len(items):.1f}%" if items else "-"
+        return (name, str(len(items)), str(right), rate)
+
+    for style in sorted(groups, key=lambda s: (not groups[s][0].question.answerable, s)):
+        rows.append(row(style, groups[style]))
+    rows.append(row("ALL answerable", [o for o in outcomes if o.question.answerable]))
+    rows.append(row("ALL declines", [o for o in outcomes if not o.question.answerable]))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -1,0 +1,129 @@
+"""Data shapes of the fact base (domain layer: pydantic only).
+
+The `*Entry` models describe the reviewable TOML files under `knowledge/`; the rest describe the
+loaded, validated fact base that the index searches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=True)
+
+
+def _no_blank(values: list[str]) -> list[str]:
+    for value in values:
+        if not value.strip():
+            raise ValueError("must not contain blank strings")
+    return values
+
+
+class PieceEntry(BaseModel):
+    """One piece of writing inside a source file (a file may hold several)."""
+
+    model_config = _STRICT
+    title: str = Field(min_length=1)
+    outlet: str = Field(min_length=1)
+    kind: str = Field(min_length=1)
+    starts_with: str = Field(min_length=1)
+
+
+class SourceEntry(BaseModel):
+    """Metadata for one file in `seeds/`."""
+
+    model_config = _STRICT
+    file: str = Field(min_length=1)
+    piece: list[PieceEntry] = Field(min_length=1)
+
+
+class CitationEntry(BaseModel):
+    """A verbatim excerpt of a source that supports a fact."""
+
+    model_config = _STRICT
+    source: str = Field(min_length=1)
+    excerpt: str = Field(min_length=1)
+
+
+class FactEntry(BaseModel):
+    """One curated fact as written in `knowledge/facts/*.toml`."""
+
+    model_config = _STRICT
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    topic: str = Field(min_length=1)
+    phrasings: list[str] = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    citations: list[CitationEntry] = Field(min_length=1)
+
+    _check_phrasings = field_validator("phrasings", "aliases")(_no_blank)
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A piece of writing inside a source, with its character range in the file."""
+
+    title: str
+    outlet: str
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A loaded article file: its exact text and the pieces it holds."""
+
+    name: str
+    text: str
+    pieces: tuple[Piece, ...]
+    sha256: str
+
+    def piece_at(self, offset: int) -> Piece:
+        """The piece that contains character `offset`."""
+        for piece in self.pieces:
+            if piece.start <= offset < piece.end:
+                return piece
+        return self.pieces[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A verbatim excerpt located in its source (`source.text[start:end] == excerpt`)."""
+
+    source: str
+    excerpt: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A validated curated fact."""
+
+    id: str
+    topic: str
+    phrasings: tuple[str, ...]
+    aliases: tuple[str, ...]
+    citations: tuple[Citation, ...]
+    file: str
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A sentence of a source, searchable even when no curated fact cites it."""
+
+    id: str
+    citation: Citation
+
+
+@dataclass(frozen=True, slots=True)
+class FactBase:
+    """Everything the answerer needs, validated and immutable once built."""
+
+    sources: dict[str, Source]
+    facts: tuple[Fact, ...]
+    passages: tuple[Passage, ...]
+    aliases: dict[str, tuple[str, ...]]
+    fingerprint: str = ""
+    uncovered: dict[str, tuple[Citation, ...]] = field(default_factory=dict)

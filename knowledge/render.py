@@ -1,0 +1,49 @@
+"""Plain-text formatting of answers, for the shell and the command line (domain layer)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from knowledge.answer import Answer, CitedExcerpt
+from knowledge.models import Source
+
+DECLINE = "The articles don't answer that, as far as I can tell."
+
+
+def attribution(citation: CitedExcerpt) -> str:
+    """`Title (outlet, kind; file)`: enough for a reader to find the excerpt."""
+    return f"{citation.title} ({citation.outlet}, {citation.kind}; {citation.source})"
+
+
+def _quote(excerpt: str, indent: str) -> str:
+    return textwrap.fill(
+        f"“{excerpt}”", width=88, initial_indent=indent, subsequent_indent=indent + " "
+    )
+
+
+def render_text(answer: Answer) -> str:
+    """The answer as plain text: the best excerpt, its source, then supporting excerpts."""
+    if not answer.answered:
+        lines = [DECLINE]
+        if answer.suggestions:
+            lines.append("You could ask:")
+            lines.extend(f"  - {s}" for s in answer.suggestions)
+        return "\n".join(lines)
+    best, *supporting = answer.citations
+    lines = [_quote(best.excerpt, ""), f"  — {attribution(best)}"]
+    if supporting:
+        lines.append("")
+        lines.append("Also:")
+        for citation in supporting:
+            lines.append(_quote(citation.excerpt, "  "))
+            lines.append(f"    — {attribution(citation)}")
+    return "\n".join(lines)
+
+
+def render_sources(sources: dict[str, Source]) -> str:
+    """One line per piece of every source: title, outlet and kind."""
+    lines = []
+    for name, source in sources.items():
+        for piece in source.pieces:
+            lines.append(f"- {piece.title} — {piece.outlet}, {piece.kind} ({name})")
+    return "\n".join(lines)

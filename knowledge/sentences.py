@@ -1,0 +1,96 @@
+"""Sentence splitting for article text (domain layer: standard library only).
+
+Returns character spans into the original text, so every sentence can be quoted verbatim.
+Copes with the articles' quirks: missing spaces after periods ("conflict.The plan"),
+abbreviations ("Dr. Petrov", "Dr.Petrov :"), curly quotes, speaker labels, dash bullets and
+numbered lists.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words that end in a period without ending a sentence.
+_ABBREVIATIONS = frozenset(
+    ["dr", "mr", "mrs", "ms", "prof", "st", "gen", "col", "lt", "sgt", "rep", "sen", "gov", "pres", "jr", "sr", "vs", "etc", "no", "fig", "approx", "inc", "ltd", "co"]
+)
+# A line's leading decoration that is not part of the sentence: bullets, list numbers and
+# interview speaker labels ("Dr. Petrov:", "Dr.Petrov :", "Senior Editor:").
+_LEAD = re.compile(
+    r"^[ \t]*(?:[–—\-•*·][ \t]+|\d{1,3}[.)][ \t]+)?"
+    r"(?:(?:Dr\.?[ \t]?)?[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?[ \t]?:[ \t]+(?=\S))?"
+)
+_CLOSERS = "”’\"')]"
+_OPENERS = "“‘\"'("
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A sentence: its text and where it stands in the source (`text == source[start:end]`)."""
+
+    start: int
+    end: int
+    text: str
+
+
+def _is_abbreviation(line: str, dot: int) -> bool:
+    j = dot
+    while j > 0 and line[j - 1].isalpha():
+        j -= 1
+    word = line[j:dot].lower()
+    # Single capitals ("U.S.", "J. Smith") are initials, not sentence ends.
+    return word in _ABBREVIATIONS or (len(word) == 1 and line[j:dot].isupper())
+
+
+def _sentence_ends(line: str) -> list[int]:
+    """Indexes just past each sentence end in `line` (the last one is the line's end)."""
+    ends: list[int] = []
+    i = 0
+    n = len(line)
+    while i < n:
+        ch = line[i]
+        if ch in ".!?" and not (ch == "." and _is_abbreviation(line, i)):
+            j = i + 1
+            while j < n and line[j] in ".!?":
+                j += 1
+            while j < n and line[j] in _CLOSERS:
+                j += 1
+            k = j
+            while k < n and line[k] in " \t":
+                k += 1
+            if k < n:
+                nxt = line[k]
+                spaced = k > j
+                # A sentence starts with a capital, a digit or an opening quote; with no space
+                # in between ("conflict.The") only a capital letter counts, so "2.5" and
+                # "U.S." stay whole.
+                if nxt.isupper() or (spaced and (nxt.isdigit() or nxt in _OPENERS)):
+                    ends.append(j)
+                    i = k
+                    continue
+            i = j
+            continue
+        i += 1
+    ends.append(n)
+    return ends
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Split `text` into sentence spans, each one a verbatim slice of `text`."""
+    spans: list[Span] = []
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        lead = _LEAD.match(body)
+        begin = lead.end() if lead else 0
+        start = begin
+        for end in _sentence_ends(body[begin:]):
+            piece = body[start : begin + end]
+            stripped = piece.strip()
+            if any(ch.isalnum() for ch in stripped):
+                left = start + (len(piece) - len(piece.lstrip()))
+                spans.append(Span(offset + left, offset + left + len(stripped), stripped))
+            start = begin + end
+        offset += len(line)
+    return spans

@@ -1,0 +1,350 @@
+"""Loading and validating the fact base from `seeds/` and `knowledge/` (domain layer).
+
+Everything is read and checked before anything is built: a fact base with any problem raises
+`FactBaseError` listing every problem (file, entry, reason) and is never half-loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from rapidfuzz import fuzz
+
+from knowledge.models import (
+    Citation,
+    Fact,
+    FactBase,
+    FactEntry,
+    Passage,
+    Piece,
+    Source,
+    SourceEntry,
+)
+from knowledge.sentences import split_sentences
+
+logger = logging.getLogger(__name__)
+
+SOURCES_FILE = "sources.toml"
+ALIASES_FILE = "aliases.toml"
+FACTS_DIR = "facts"
+UNKNOWN_OUTLET = "outlet not named"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the fact base, located as precisely as possible."""
+
+    file: str
+    entry: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.entry}" if self.entry else self.file
+        return f"{where}: {self.reason}"
+
+
+class FactBaseError(Exception):
+    """The fact base on disk is invalid; `problems` says where and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"the fact base has {len(problems)} problem(s):\n{lines}")
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: str, entry: str, reason: str) -> None:
+        self.problems.append(Problem(file, entry, reason))
+
+    def validation(self, file: str, entry: str, error: ValidationError) -> None:
+        for item in error.errors():
+            location = ".".join(str(part) for part in item["loc"]) or "entry"
+            self.add(file, entry, f"{location}: {item['msg']}")
+
+
+def _read_toml(path: Path, shown: str, problems: _Collector) -> dict[str, Any] | None:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        problems.add(shown, "", "file is missing")
+    except tomllib.TOMLDecodeError as exc:
+        problems.add(shown, "", f"TOML syntax error: {exc}")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.add(shown, "", f"cannot be read ({type(exc).__name__})")
+    return None
+
+
+def _read_sources(seeds_dir: Path, problems: _Collector) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    if not seeds_dir.is_dir():
+        problems.add(str(seeds_dir), "", "the articles folder does not exist")
+        return texts
+    for path in sorted(seeds_dir.glob("*.txt")):
+        shown = f"seeds/{path.name}"
+        try:
+            texts[path.name] = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.add(shown, "", f"not valid UTF-8 (byte {exc.start})")
+        except OSError as exc:
+            problems.add(shown, "", f"cannot be read ({type(exc).__name__})")
+    if not texts and not problems.problems:
+        problems.add("seeds/", "", "no articles (*.txt) found")
+    return texts
+
+
+@dataclass(frozen=True, slots=True)
+class _PieceStart:
+    title: str
+    outlet: str
+    kind: str
+    start: int
+
+
+def _default_piece(text: str) -> _PieceStart:
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "untitled")
+    return _PieceStart(first[:120], UNKNOWN_OUTLET, "article", 0)
+
+
+def _locate_pieces(
+    name: str, text: str, entry: SourceEntry | None, index: int, problems: _Collector
+) -> tuple[Piece, ...]:
+    starts: list[_PieceStart] = []
+    if entry is None:
+        starts.append(_default_piece(text))
+    else:
+        for number, piece in enumerate(entry.piece):
+            at = _line_start(text, piece.starts_with)
+            if at is None:
+                problems.add(
+                    f"knowledge/{SOURCES_FILE}",
+                    f"source {index + 1} ({name}), piece {number + 1}",
+                    f"no line of the article starts with {piece.starts_with!r}",
+                )
+                continue
+            starts.append(_PieceStart(piece.title, piece.outlet, piece.kind, at))
+    starts.sort(key=lambda p: p.start)
+    if starts and starts[0].start > 0:
+        # Text before the first named piece still belongs somewhere: the first piece.
+        starts[0] = _PieceStart(starts[0].title, starts[0].outlet, starts[0].kind, 0)
+    ends = [p.start for p in starts[1:]] + [len(text)]
+    return tuple(
+        Piece(p.title, p.outlet, p.kind, p.start, end) for p, end in zip(starts, ends, strict=True)
+    )
+
+
+def _line_start(text: str, prefix: str) -> int | None:
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if line.startswith(prefix):
+            return offset
+        offset += len(line)
+    return None
+
+
+def _closest(excerpt: str, text: str) -> str:
+    """The stretch of `text` most like `excerpt`, to help a curator spot the difference."""
+    alignment = fuzz.partial_ratio_alignment(excerpt, text)
+    if alignment is None or alignment.score < 60:
+        return ""
+    return text[alignment.dest_start : alignment.dest_end]
+
+
+def _validate(model: type[BaseModel], raw: Any, file: str, entry: str, problems: _Collector):
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems.validation(file, entry, exc)
+        return None
+
+
+def _load_source_meta(
+    knowledge_dir: Path, problems: _Collector
+) -> dict[str, tuple[int, SourceEntry]]:
+    shown = f"knowledge/{SOURCES_FILE}"
+    raw = _read_toml(knowledge_dir / SOURCES_FILE, shown, problems)
+    meta: dict[str, tuple[int, SourceEntry]] = {}
+    if raw is None:
+        return meta
+    for key in raw.keys() - {"source"}:
+        problems.add(shown, "", f"unknown table {key!r} (expected [[source]])")
+    for index, item in enumerate(raw.get("source", [])):
+        entry = _validate(SourceEntry, item, shown, f"source {index + 1}", problems)
+        if entry is None:
+            continue
+        if entry.file in meta:
+            problems.add(shown, f"source {index + 1}", f"file {entry.file!r} is described twice")
+        meta[entry.file] = (index, entry)
+    return meta
+
+
+def _load_aliases(knowledge_dir: Path, problems: _Collector) -> dict[str, tuple[str, ...]]:
+    shown = f"knowledge/{ALIASES_FILE}"
+    raw = _read_toml(knowledge_dir / ALIASES_FILE, shown, problems)
+    if raw is None:
+        return {}
+    aliases: dict[str, tuple[str, ...]] = {}
+    for canonical, variants in raw.get("aliases", {}).items():
+        if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
+            problems.add(shown, f"alias {canonical!r}", "variants must be a list of strings")
+            continue
+        aliases[canonical] = tuple(variants)
+    return aliases
+
+
+def _load_facts(
+    knowledge_dir: Path, sources: dict[str, Source], problems: _Collector
+) -> list[Fact]:
+    facts: list[Fact] = []
+    seen: dict[str, str] = {}
+    fact_files = sorted((knowledge_dir / FACTS_DIR).glob("*.toml"))
+    if not fact_files:
+        problems.add(f"knowledge/{FACTS_DIR}/", "", "no fact files (*.toml) found")
+    for path in fact_files:
+        shown = f"knowledge/{FACTS_DIR}/{path.name}"
+        raw = _read_toml(path, shown, problems)
+        if raw is None:
+            continue
+        for key in raw.keys() - {"fact"}:
+            problems.add(shown, "", f"unknown table {key!r} (expected [[fact]])")
+        for number, item in enumerate(raw.get("fact", []), start=1):
+            label = (
+                f"fact {item.get('id')!r} (entry {number})"
+                if isinstance(item, dict)
+                else (f"entry {number}")
+            )
+            entry = _validate(FactEntry, item, shown, label, problems)
+            if entry is None:
+                continue
+            if entry.id in seen:
+                problems.add(shown, label, f"id repeats (first used in {seen[entry.id]})")
+                continue
+            seen[entry.id] = shown
+            citations = _locate_citations(entry, shown, label, sources, problems)
+            if citations is not None:
+                facts.append(
+                    Fact(
+                        id=entry.id,
+                        topic=entry.topic,
+                        phrasings=tuple(entry.phrasings),
+                        aliases=tuple(entry.aliases),
+                        citations=citations,
+                        file=shown,
+                    )
+                )
+    return facts
+
+
+def _locate_citations(
+    entry: FactEntry,
+    shown: str,
+    label: str,
+    sources: dict[str, Source],
+    problems: _Collector,
+) -> tuple[Citation, ...] | None:
+    located: list[Citation] = []
+    ok = True
+    for number, citation in enumerate(entry.citations, start=1):
+        where = f"{label}, citation {number}"
+        source = sources.get(citation.source)
+        if source is None:
+            known = ", ".join(sorted(sources)) or "none"
+            problems.add(shown, where, f"unknown source {citation.source!r} (known: {known})")
+            ok = False
+            continue
+        start = source.text.find(citation.excerpt)
+        if start < 0:
+            hint = _closest(citation.excerpt, source.text)
+            reason = f"excerpt is not verbatim in seeds/{citation.source}"
+            if hint:
+                reason += f"; closest text there: {hint!r}"
+            problems.add(shown, where, reason)
+            ok = False
+            continue
+        located.append(
+            Citation(citation.source, citation.excerpt, start, start + len(citation.excerpt))
+        )
+    return tuple(located) if ok else None
+
+
+def _fingerprint(seeds_dir: Path, knowledge_dir: Path) -> str:
+    digest = hashlib.sha256()
+    paths = sorted(seeds_dir.glob("*.txt")) + sorted(knowledge_dir.rglob("*.toml"))
+    for path in paths:
+        digest.update(str(path.relative_to(path.parent.parent)).encode())
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"<unreadable>")
+    return digest.hexdigest()
+
+
+def _uncovered(sources: dict[str, Source], facts: list[Fact]) -> dict[str, tuple[Citation, ...]]:
+    covered: dict[str, list[tuple[int, int]]] = {name: [] for name in sources}
+    for fact in facts:
+        for citation in fact.citations:
+            covered[citation.source].append((citation.start, citation.end))
+    result: dict[str, tuple[Citation, ...]] = {}
+    for name, source in sources.items():
+        spans = covered[name]
+        result[name] = tuple(
+            Citation(name, s.text, s.start, s.end)
+            for s in split_sentences(source.text)
+            if not any(start < s.end and s.start < end for start, end in spans)
+        )
+    return result
+
+
+def load_fact_base(seeds_dir: Path, knowledge_dir: Path) -> FactBase:
+    """Read, validate and assemble the fact base; raise `FactBaseError` on any problem."""
+    problems = _Collector()
+    texts = _read_sources(seeds_dir, problems)
+    meta = _load_source_meta(knowledge_dir, problems)
+    for name in meta.keys() - texts.keys():
+        index = meta[name][0]
+        problems.add(
+            f"knowledge/{SOURCES_FILE}",
+            f"source {index + 1} ({name})",
+            f"describes seeds/{name}, which does not exist",
+        )
+    sources: dict[str, Source] = {}
+    for name, text in texts.items():
+        index, entry = meta.get(name, (-1, None))
+        pieces = _locate_pieces(name, text, entry, index, problems)
+        if pieces:
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            sources[name] = Source(name, text, pieces, digest)
+    aliases = _load_aliases(knowledge_dir, problems)
+    facts = _load_facts(knowledge_dir, sources, problems)
+    if problems.problems:
+        raise FactBaseError(problems.problems)
+
+    passages = tuple(
+        Passage(f"{name}#{n}", Citation(name, span.text, span.start, span.end))
+        for name, source in sources.items()
+        for n, span in enumerate(split_sentences(source.text), start=1)
+    )
+    base = FactBase(
+        sources=sources,
+        facts=tuple(facts),
+        passages=passages,
+        aliases=aliases,
+        fingerprint=_fingerprint(seeds_dir, knowledge_dir),
+        uncovered=_uncovered(sources, facts),
+    )
+    logger.info(
+        "fact base loaded: %d sources, %d facts, %d passages",
+        len(sources),
+        len(facts),
+        len(passages),
+    )
+    return base

@@ -1,0 +1,115 @@
+"""Text normalisation shared by the index and the questions (domain layer: standard library only).
+
+Questions and articles go through the same steps, so that "Zelenksy’s doubts", "zelensky doubts"
+and "<@U1> Zelenskyy doubts?" all end up as comparable tokens.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+# Slack wraps mentions, channels, links and broadcasts in angle brackets; keep only the
+# human-readable label (if any) so a question reads as the person typed it.
+_SLACK_LINK = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
+# Possessive and contraction endings are noise for matching ("Ukraine’s" ~ "Ukraine").
+_POSSESSIVE = re.compile(r"'s\b|s'(?=\s|$)")
+_WORD = re.compile(r"[^\W_]+")
+
+# Words that carry no topic: question words, chat filler and the most common function words.
+STOPWORDS = frozenset(
+    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "anything", "anyone", "are", "around", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "down", "during", "each", "else", "ever", "every", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "let", "lets", "me", "more", "most", "much", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "something", "such", "than", "that", "thats", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "whats", "when", "where", "whether", "which", "while", "who", "whom", "whos", "why", "will", "with", "would", "you", "your", "yours", "yourself", "hey", "hi", "hello", "yo", "pls", "please", "thanks", "thank", "ok", "okay", "um", "uh", "hmm", "oh", "guys", "folks", "team", "bot", "peacebot", "tell", "told", "explain", "know", "knows", "give", "show", "find", "anybody", "somebody", "someone", "thing", "things", "stuff", "really", "actually", "exactly", "basically", "kind", "sort", "like", "get", "got", "gonna", "wanna", "anyway", "mean", "means", "said", "say", "says", "saying", "did", "does", "quote", "quotes", "quoted", "according", "article", "articles", "story", "piece", "report", "reported", "reports", "mention", "mentioned", "mentions", "talk", "talked", "talking", "detail", "details", "info", "deal", "re", "w", "u", "ur", "r", "y", "whats", "wat", "wut", "wht"]
+)
+
+
+def strip_slack_markup(text: str) -> str:
+    """Replace Slack's `<...>` markup with its readable label and decode Slack's HTML escapes."""
+
+    def label(match: re.Match[str]) -> str:
+        sigil, target, text_label = match.group(1), match.group(2), match.group(3)
+        if sigil in ("@", "!"):
+            return " "  # user mentions and broadcasts carry no question content
+        if text_label:
+            return f" {text_label} "
+        if sigil == "#" or "://" in target or target.startswith("mailto:"):
+            return " "
+        return f" {target} "
+
+    return html.unescape(_SLACK_LINK.sub(label, text))
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents, unify quotes and dashes, drop Slack markup."""
+    text = strip_slack_markup(text)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.translate(_APOSTROPHES).casefold()
+    text = _POSSESSIVE.sub("", text)
+    return text.replace("'", "")
+
+
+def words(text: str) -> list[str]:
+    """The folded word tokens of `text`, in order (punctuation, dashes and markup removed)."""
+    return _WORD.findall(fold(text))
+
+
+def stem(token: str) -> str:
+    """A deliberately crude stemmer: the first six characters.
+
+    Truncation conflates the inflections that matter here (reject/rejected/rejection,
+    negotiate/negotiations, Ukraine/Ukrainian, peacekeepers/peacekeeping) and is predictable.
+    """
+    return token[:6]
+
+
+class AliasMap:
+    """Maps spelling variants and synonyms (single words or phrases) to one canonical form."""
+
+    def __init__(self, groups: Mapping[str, Iterable[str]]) -> None:
+        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for canonical, variants in groups.items():
+            target = tuple(words(canonical))
+            for variant in variants:
+                key = tuple(words(variant))
+                if key and key != target:
+                    self._phrases[key] = target
+        self._longest = max((len(k) for k in self._phrases), default=0)
+
+    @property
+    def variant_words(self) -> set[str]:
+        """Every word that appears in a variant or canonical form (useful as typo targets)."""
+        found: set[str] = set()
+        for key, target in self._phrases.items():
+            found.update(key)
+            found.update(target)
+        return found
+
+    def apply(self, tokens: list[str]) -> list[str]:
+        """Rewrite `tokens`, replacing the longest matching variant phrase at each position."""
+        if not self._phrases:
+            return tokens
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self._longest, len(tokens) - i), 0, -1):
+                target = self._phrases.get(tuple(tokens[i : i + size]))
+                if target is not None:
+                    out.extend(target)
+                    i += size
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+
+def content_stems(tokens: Iterable[str]) -> list[str]:
+    """Stems of the tokens that carry meaning, order kept, duplicates removed."""
+    seen: dict[str, None] = {}
+    for token in tokens:
+        if token not in STOPWORDS:
+            seen.setdefault(stem(token), None)
+    return list(seen)
