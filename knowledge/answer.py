@@ -10,7 +10,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from knowledge.index import Hit, Index
+from knowledge.index import Hit, Index, Query
 from knowledge.models import Citation, Fact, FactBase
 
 logger = logging.getLogger(__name__)
@@ -85,13 +85,13 @@ class Answerer:
                 score=best.score if best else 0.0,
                 corrections=query.corrected,
             )
-        citations = self._citations(best, query.stems)
+        citations = self._citations(best, query)
         for hit in hits[1:]:
             if len(citations) > MAX_SUPPORTING or hit.score < best.score - SUPPORT_MARGIN:
                 break
             if hit.score < ANSWER_THRESHOLD:
                 break
-            citations.extend(self._citations(hit, query.stems))
+            citations.extend(self._citations(hit, query))
         unique = _dedupe(citations)[: 1 + MAX_SUPPORTING]
         logger.info("answered: match=%s score=%.1f citations=%d", best.key, best.score, len(unique))
         return Answer(
@@ -103,11 +103,17 @@ class Answerer:
             corrections=query.corrected,
         )
 
-    def _citations(self, hit: Hit, stems: tuple[str, ...]) -> list[CitedExcerpt]:
+    def _citations(self, hit: Hit, query: Query) -> list[CitedExcerpt]:
         if hit.kind == "passage":
             return [self._cite(self._passages[hit.key], None)]
         fact = self._facts[hit.key]
-        return [self._cite(c, fact) for c in fact.citations]
+        cited = [self._cite(c, fact) for c in fact.citations]
+        # Where a fact cites several accounts, lead with the one the question speaks to
+        # ("what does NextMinuteNews say..."); otherwise keep the curator's order.
+        relevance = {
+            id(c): self.index.relevance(query, f"{c.excerpt} {c.title} {c.outlet}") for c in cited
+        }
+        return sorted(cited, key=lambda c: -relevance[id(c)])
 
     def _cite(self, citation: Citation, fact: Fact | None) -> CitedExcerpt:
         source = self.base.sources[citation.source]

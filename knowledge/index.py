@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import defaultdict
+from bisect import bisect_left
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from knowledge.models import FactBase
 from knowledge.text import STOPWORDS, AliasMap, content_stems, words
@@ -33,6 +35,13 @@ MAX_QUESTION_CHARS = 1000
 PASSAGE_WEIGHT = 0.86
 # Weight of a stem found only in a fact's excerpts, not in how people ask for it.
 ANSWER_SIDE_WEIGHT = 0.9
+# How a score is made: question coverage, closeness to the best phrasing, string similarity.
+W_COVERAGE = 0.6
+W_PHRASE = 0.3
+W_CLOSENESS = 0.1
+# A word the fact base has never seen weighs this fraction of the rarest known word: enough to
+# sink a question about something else, not so much that an unusual verb sinks a good match.
+UNKNOWN_FACTOR = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +61,7 @@ class Query:
     text: str
     stems: tuple[str, ...]
     weights: tuple[float, ...]
+    related: tuple[tuple[str, ...], ...]
     corrected: tuple[tuple[str, str], ...]
 
 
@@ -65,13 +75,19 @@ class _Entry:
     phrase_texts: tuple[str, ...]
 
 
-def _min_typo_score(token: str) -> float:
-    # Short words need a closer match: one wrong letter in four is a different word.
+def _max_typos(token: str) -> int:
+    # Edits allowed (a swap of two neighbours counts as one). Short words get none: one wrong
+    # letter in four usually makes another real word ("pope" is not a typo of "hope").
     if len(token) <= 4:
-        return 86.0
-    if len(token) <= 6:
-        return 80.0
-    return 78.0
+        return 0
+    if len(token) <= 8:
+        return 1
+    return 2
+
+
+def _plausible_typo(typed: str, known: str) -> bool:
+    # People rarely get the first letter wrong; swapping the first two is the exception.
+    return typed[0] == known[0] or (typed[:2] == known[1::-1] and typed[2:3] == known[2:3])
 
 
 class Index:
@@ -79,6 +95,7 @@ class Index:
 
     def __init__(self, base: FactBase) -> None:
         self.aliases = AliasMap(base.aliases)
+        self._text_stems: dict[str, frozenset[str]] = {}
         self._entries: list[_Entry] = []
         for fact in base.facts:
             ask_texts = [*fact.phrasings, fact.topic, *fact.aliases]
@@ -93,25 +110,40 @@ class Index:
                 self._postings[s].append(position)
         count = max(len(self._entries), 1)
         self._idf = {s: math.log(1 + count / len(p)) for s, p in self._postings.items()}
-        # An unknown word weighs like the rarest known one: it may be the question's point.
-        self._unknown_weight = math.log(1 + count)
+        self._unknown_weight = UNKNOWN_FACTOR * math.log(1 + count)
 
-        vocabulary: set[str] = set(self.aliases.variant_words)
+        counts: Counter[str] = Counter(self.aliases.variant_words)
         for fact in base.facts:
             for text in (*fact.phrasings, fact.topic, *fact.aliases):
-                vocabulary.update(words(text))
+                counts.update(words(text))
             for citation in fact.citations:
-                vocabulary.update(words(citation.excerpt))
+                counts.update(words(citation.excerpt))
         for passage in base.passages:
-            vocabulary.update(words(passage.citation.excerpt))
-        self._vocabulary = {w for w in vocabulary if w not in STOPWORDS}
-        self._vocabulary_list = sorted(self._vocabulary)
+            counts.update(words(passage.citation.excerpt))
+        counts.update(STOPWORDS)
+        self._vocabulary = set(counts)
+        # Most frequent first, so that of two equally close corrections the commoner wins.
+        self._vocabulary_list = sorted(counts, key=lambda w: (-counts[w], w))
+        self._stems_sorted = sorted(self._postings)
         logger.info(
             "index built: %d entries, %d stems, %d words",
             len(self._entries),
             len(self._postings),
             len(self._vocabulary),
         )
+
+    def relevance(self, query: Query, text: str) -> float:
+        """The share of the question's weight that `text` covers (0-1), e.g. to order a fact's
+        citations so the one that speaks to the question comes first."""
+        stems = self._text_stems.get(text)
+        if stems is None:
+            stems = frozenset(content_stems(self._tokens(text)))
+            self._text_stems[text] = stems
+        total = sum(query.weights) or 1.0
+        return sum(
+            w for rel, w in zip(query.related, query.weights, strict=True)
+            if any(r in stems for r in rel)
+        ) / total
 
     def _tokens(self, text: str) -> list[str]:
         return self.aliases.apply(words(text))
@@ -133,15 +165,29 @@ class Index:
         )
 
     def _correct(self, token: str) -> str:
-        if token in self._vocabulary or token in STOPWORDS or len(token) < 4 or token.isdigit():
+        if token in self._vocabulary or token.isdigit():
             return token
-        found = process.extractOne(
-            token,
-            self._vocabulary_list,
-            scorer=fuzz.ratio,
-            score_cutoff=_min_typo_score(token),
-        )
-        return found[0] if found else token
+        limit = _max_typos(token)
+        if not limit:
+            return token
+        for known, _, _ in process.extract_iter(
+            token, self._vocabulary_list, scorer=OSA.distance, score_cutoff=limit
+        ):
+            if _plausible_typo(token, known):
+                return known
+        return token
+
+    def _related(self, s: str) -> tuple[str, ...]:
+        """Indexed stems equal to `s` or, for an unseen stem, sharing a prefix of 4+ letters
+        with it ("warn" ~ "warnin"), so that inflections the stemmer missed still meet."""
+        if s in self._postings or len(s) < 4:
+            return (s,)
+        related = [s[:n] for n in range(4, len(s)) if s[:n] in self._postings]
+        at = bisect_left(self._stems_sorted, s)
+        while at < len(self._stems_sorted) and self._stems_sorted[at].startswith(s):
+            related.append(self._stems_sorted[at])
+            at += 1
+        return tuple(related) or (s,)
 
     def parse(self, question: str) -> Query:
         """Normalise a question into weighted content stems (typos corrected, aliases applied)."""
@@ -150,41 +196,58 @@ class Index:
         corrections = tuple((a, b) for a, b in zip(raw, corrected_tokens, strict=True) if a != b)
         tokens = self.aliases.apply(corrected_tokens)
         stems = content_stems(tokens)
-        weights = tuple(self._idf.get(s, self._unknown_weight) for s in stems)
-        return Query(" ".join(tokens), tuple(stems), weights, corrections)
+        related = tuple(self._related(s) for s in stems)
+        weights = tuple(
+            min((self._idf[r] for r in rel if r in self._idf), default=self._unknown_weight)
+            for rel in related
+        )
+        return Query(" ".join(tokens), tuple(stems), weights, related, corrections)
 
     def search(self, question: str, limit: int = 5) -> tuple[Query, list[Hit]]:
         """The best `limit` entries for `question`, best first (ties broken by key)."""
         query = self.parse(question)
         if not query.stems:
             return query, []
-        total = sum(query.weights)
         candidates: set[int] = set()
-        for s in query.stems:
-            candidates.update(self._postings.get(s, ()))
-        hits = [self._score(self._entries[i], query, total) for i in candidates]
+        for rel in query.related:
+            for r in rel:
+                candidates.update(self._postings.get(r, ()))
+        hits = [self._score(self._entries[i], query) for i in candidates]
         hits.sort(key=lambda h: (-h.score, h.key))
         return query, hits[:limit]
 
-    def _score(self, entry: _Entry, query: Query, total: float) -> Hit:
+    def _score(self, entry: _Entry, query: Query) -> Hit:
+        total = sum(query.weights)
         covered = 0.0
-        for s, w in zip(query.stems, query.weights, strict=True):
-            if s in entry.ask:
+        matched: set[str] = set()  # the entry's stems the question reached
+        for rel, w in zip(query.related, query.weights, strict=True):
+            in_ask = [r for r in rel if r in entry.ask]
+            if in_ask:
                 covered += w
-            elif s in entry.answer:
+                matched.update(in_ask)
+                continue
+            in_answer = [r for r in rel if r in entry.answer]
+            if in_answer:
                 covered += w * ANSWER_SIDE_WEIGHT
+                matched.update(in_answer)
         coverage = covered / total
-        query_set = dict(zip(query.stems, query.weights, strict=True))
         best_phrase = 0.0
         best_text = ""
         for phrasing, text in zip(entry.phrasings, entry.phrase_texts, strict=True):
-            shared = sum(w for s, w in query_set.items() if s in phrasing)
-            extra = sum(self._idf.get(s, self._unknown_weight) for s in phrasing - query_set.keys())
-            jaccard = shared / (total + extra) if total + extra else 0.0
+            shared = sum(self._idf[s] for s in phrasing & matched)
+            extra = sum(self._idf.get(s, self._unknown_weight) for s in phrasing - matched)
+            unmatched_query = total - sum(
+                w for rel, w in zip(query.related, query.weights, strict=True)
+                if any(r in phrasing for r in rel)
+            )
+            union = shared + extra + unmatched_query
+            jaccard = shared / union if union else 0.0
             if jaccard > best_phrase:
                 best_phrase, best_text = jaccard, text
         closeness = fuzz.token_set_ratio(query.text, best_text) / 100 if best_text else 0.0
-        score = 100 * (0.6 * coverage + 0.3 * best_phrase + 0.1 * closeness * coverage)
+        score = 100 * (
+            W_COVERAGE * coverage + W_PHRASE * best_phrase + W_CLOSENESS * closeness * coverage
+        )
         if entry.kind == "passage":
             score *= PASSAGE_WEIGHT
         return Hit(entry.key, entry.kind, round(score, 3), round(coverage, 4))

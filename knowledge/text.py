@@ -21,7 +21,26 @@ _WORD = re.compile(r"[^\W_]+")
 
 # Words that carry no topic: question words, chat filler and the most common function words.
 STOPWORDS = frozenset(
-    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "anything", "anyone", "are", "around", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "down", "during", "each", "else", "ever", "every", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "let", "lets", "me", "more", "most", "much", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "something", "such", "than", "that", "thats", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "whats", "when", "where", "whether", "which", "while", "who", "whom", "whos", "why", "will", "with", "would", "you", "your", "yours", "yourself", "hey", "hi", "hello", "yo", "pls", "please", "thanks", "thank", "ok", "okay", "um", "uh", "hmm", "oh", "guys", "folks", "team", "bot", "peacebot", "tell", "told", "explain", "know", "knows", "give", "show", "find", "anybody", "somebody", "someone", "thing", "things", "stuff", "really", "actually", "exactly", "basically", "kind", "sort", "like", "get", "got", "gonna", "wanna", "anyway", "mean", "means", "said", "say", "says", "saying", "did", "does", "quote", "quotes", "quoted", "according", "article", "articles", "story", "piece", "report", "reported", "reports", "mention", "mentioned", "mentions", "talk", "talked", "talking", "detail", "details", "info", "deal", "re", "w", "u", "ur", "r", "y", "whats", "wat", "wut", "wht"]
+    """
+    a about above after again against all also am an and any anything anyone are around as at
+    be because been before being below between both but by can could did do does doing done
+    down during each else ever every few for from further had has have having he her here hers
+    herself him himself his how i if in into is it its itself just let lets me more most much my
+    myself no nor not now of off on once only or other our ours out over own same she should so
+    some something such than that thats the their theirs them themselves then there these they
+    this those through to too under until up very was we were what whats when where whether
+    which while who whom whos why will with would you your yours yourself yet still even ever
+    hey hi hello yo pls plz please thanks thank ok okay um uh hmm oh guys folks team bot peacebot
+    tell told explain know knows give show find anybody somebody someone thing things stuff
+    really actually exactly basically kind sort like get got gonna wanna anyway mean means
+    said say says saying quote quotes quoted according article articles story stories piece
+    pieces coverage reporting report reported reports mention mentioned mentions detail
+    details info deal re w u ur r y wat wut wht lol tbh btw tldr nah yeah yep huh quick q wait
+    guy happen happens happened happening going go goes come comes came make makes made take
+    takes took see look looks think thinks thought feel feels felt view views opinion overall
+    statement statements comment comments remark remarks whole bit part sum summary summarize summarise gist vibe word anymore currently exist
+    exists regarding respond responded response react reacted reaction say
+    """.split()
 )
 
 

@@ -1,0 +1,90 @@
+"""Answers are cited, verbatim, bounded and deterministic; declines are values with suggestions."""
+
+from __future__ import annotations
+
+from knowledge.answer import MAX_SUGGESTIONS, MAX_SUPPORTING, Answerer
+from knowledge.models import FactBase
+
+
+def assert_verbatim(base: FactBase, answer) -> None:
+    for citation in answer.citations:
+        text = base.sources[citation.source].text
+        assert text[citation.start : citation.end] == citation.excerpt
+
+
+def test_answer_quotes_the_article_exactly_and_names_it(answerer: Answerer, base: FactBase) -> None:
+    answer = answerer.answer("who rejected the peace plan?")
+    assert answer.answered
+    best = answer.citations[0]
+    assert "Moscow has firmly rejected" in best.excerpt
+    assert best.source == "000_80ebed28bbef419f.txt"
+    assert best.title == "Russia Rejects US-backed Peace plan for Ukraine"
+    assert 1 <= len(answer.citations) <= 1 + MAX_SUPPORTING
+    assert_verbatim(base, answer)
+
+
+def test_citation_names_the_right_piece_of_a_two_piece_file(answerer: Answerer) -> None:
+    answer = answerer.answer("who is Dr. Alexander Petrov?")
+    assert answer.answered
+    assert answer.citations[0].outlet == "World Today News"
+
+
+def test_where_the_articles_disagree_both_accounts_are_cited(answerer: Answerer) -> None:
+    answer = answerer.answer("who is behind the plan, the US or the US and Russia?")
+    assert answer.answered
+    excerpts = " ".join(c.excerpt for c in answer.citations)
+    assert "drafted by advisors to then President-elect Donald Trump" in excerpts
+    assert "US-Russian peace plan" in excerpts or "backchannel diplomacy" in excerpts
+
+
+def test_the_question_picks_which_account_comes_first(answerer: Answerer) -> None:
+    answer = answerer.answer("how did Kyiv's Western allies receive the plan?")
+    assert answer.citations[0].source == "002_f5c7fe294e905a4b.txt"
+
+
+def test_unanswerable_question_is_declined_with_suggestions(answerer: Answerer) -> None:
+    answer = answerer.answer("what did Biden say about the plan?")
+    assert not answer.answered
+    assert answer.citations == ()
+    assert 1 <= len(answer.suggestions) <= MAX_SUGGESTIONS
+
+
+def test_nonsense_and_empty_questions_are_declined(answerer: Answerer) -> None:
+    for question in ["", "   ", "???", "🙂🙂🙂", "asdf qwer zxcv", "<@U123> <!here>"]:
+        answer = answerer.answer(question)
+        assert not answer.answered, question
+        assert len(answer.suggestions) == MAX_SUGGESTIONS
+
+
+def test_typos_spelling_variants_and_slack_markup_are_tolerated(answerer: Answerer) -> None:
+    plain = answerer.answer("what did Zelenskyy say about the deal?")
+    assert plain.answered
+    for variant in [
+        "what did zelenksy say about the deal",
+        "<@U07ABCDEF> what did *Zelensky* say about the deal?",
+        "WHAT DID ZELENSKIY SAY ABOUT THE DEAL",
+    ]:
+        assert answerer.answer(variant).citations[0] == plain.citations[0], variant
+
+
+def test_answers_are_deterministic(answerer: Answerer) -> None:
+    first = answerer.answer("nato 20 years")
+    for _ in range(5):
+        assert answerer.answer("nato 20 years") == first
+
+
+def test_huge_and_hostile_input_is_answered_not_crashed(answerer: Answerer, base: FactBase) -> None:
+    huge = "what does russia demand? " + "x" * 20_000 + " <!channel> " + "й" * 5000
+    answer = answerer.answer(huge)
+    assert answer.question == huge
+    assert_verbatim(base, answer)
+    mixed = answerer.answer("Что думает Россия? 俄罗斯 🤔 <script>alert(1)</script> \x00\u202e")
+    assert_verbatim(base, mixed)
+
+
+def test_passages_answer_what_no_fact_covers_but_rank_below_facts(answerer: Answerer) -> None:
+    # The interview's opening pleasantry is cited by no curated fact.
+    answer = answerer.answer("it's my pleasure to be here")
+    assert answer.answered
+    assert answer.citations[0].fact_id is None
+    assert answer.citations[0].excerpt == "It’s my pleasure to be here."

@@ -1,0 +1,50 @@
+from knowledge.sentences import split_sentences
+
+
+def texts(text: str) -> list[str]:
+    spans = split_sentences(text)
+    for span in spans:
+        assert text[span.start : span.end] == span.text  # always a verbatim slice
+    return [s.text for s in spans]
+
+
+def test_missing_space_after_period_still_splits() -> None:
+    assert texts("resolving the ongoing conflict.The plan, reportedly drafted") == [
+        "resolving the ongoing conflict.",
+        "The plan, reportedly drafted",
+    ]
+
+
+def test_titles_do_not_end_sentences() -> None:
+    assert texts("joined by Dr. Alexander Petrov, a leading expert. Dr. Petrov, thank you.") == [
+        "joined by Dr. Alexander Petrov, a leading expert.",
+        "Dr. Petrov, thank you.",
+    ]
+
+
+def test_speaker_labels_are_left_out_of_the_sentence() -> None:
+    assert texts("Dr.Petrov : The rejection casts a long shadow.\nSenior Editor: Why?") == [
+        "The rejection casts a long shadow.",
+        "Why?",
+    ]
+
+
+def test_curly_quotes_stay_with_their_sentence() -> None:
+    assert texts("He said, “We are ready.” Lavrov made it clear.") == [
+        "He said, “We are ready.”",
+        "Lavrov made it clear.",
+    ]
+
+
+def test_dash_bullets_and_numbered_items_are_sentences_of_their_own() -> None:
+    text = "The plan includes:\n– An immediate ceasefire\n1. Security Gaps: No NATO membership."
+    assert texts(text) == [
+        "The plan includes:",
+        "An immediate ceasefire",
+        "No NATO membership.",
+    ]
+
+
+def test_lowercase_after_period_inside_a_quote_does_not_split() -> None:
+    text = "“ready for negotiations. though, it is important.”"
+    assert texts(text) == [text]

@@ -1,0 +1,28 @@
+from knowledge.text import AliasMap, fold, strip_slack_markup, words
+
+
+def test_slack_markup_keeps_only_readable_labels() -> None:
+    text = "<@U07ABCDEF> see <#C024BE91L|ukraine-news> and <https://x.example|this story> <!here>"
+    assert strip_slack_markup(text).split() == ["see", "ukraine-news", "and", "this", "story"]
+
+
+def test_slack_escapes_are_decoded() -> None:
+    assert strip_slack_markup("war &amp; peace &lt;3") == "war & peace <3"
+
+
+def test_curly_quotes_possessives_and_dashes_fold_away() -> None:
+    assert words("Ukraine’s “security interests”—US-backed") == [
+        "ukraine", "security", "interests", "us", "backed",
+    ]
+
+
+def test_accents_and_case_fold() -> None:
+    assert fold("ÉLYSÉE Zelenskyy") == "elysee zelenskyy"
+
+
+def test_aliases_prefer_the_longest_phrase() -> None:
+    aliases = AliasMap({"cameron": ["british foreign secretary"], "british": ["uk", "britain"]})
+    assert aliases.apply(words("what did the British Foreign Secretary say")) == [
+        "what", "did", "the", "cameron", "say",
+    ]
+    assert aliases.apply(words("did the UK say")) == ["did", "the", "british", "say"]
