@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
-
 from knowledge.answer import Answer, CitedExcerpt
 from knowledge.models import Source
 
@@ -16,9 +14,8 @@ def attribution(citation: CitedExcerpt) -> str:
 
 
 def _quote(excerpt: str, indent: str) -> str:
-    return textwrap.fill(
-        f"“{excerpt}”", width=88, initial_indent=indent, subsequent_indent=indent + " "
-    )
+    # Never re-wrapped: the quote is the article's text exactly (line breaks included).
+    return indent + f"“{excerpt}”".replace("\n", "\n" + indent)
 
 
 def render_text(answer: Answer) -> str:
