@@ -111,7 +111,7 @@ class Answerer:
         # Where a fact cites several accounts, lead with the one the question speaks to
         # ("what does NextMinuteNews say..."); otherwise keep the curator's order.
         relevance = {
-            id(c): self.index.relevance(query, f"{c.excerpt} {c.title} {c.outlet}") for c in cited
+            id(c): self.index.relevance(query, f"{c.excerpt} {c.outlet} {c.kind}") for c in cited
         }
         return sorted(cited, key=lambda c: -relevance[id(c)])
 

@@ -75,16 +75,6 @@ class _Entry:
     phrase_texts: tuple[str, ...]
 
 
-def _max_typos(token: str) -> int:
-    # Edits allowed (a swap of two neighbours counts as one). Short words get none: one wrong
-    # letter in four usually makes another real word ("pope" is not a typo of "hope").
-    if len(token) <= 4:
-        return 0
-    if len(token) <= 8:
-        return 1
-    return 2
-
-
 def _plausible_typo(typed: str, known: str) -> bool:
     # People rarely get the first letter wrong; swapping the first two is the exception.
     return typed[0] == known[0] or (typed[:2] == known[1::-1] and typed[2:3] == known[2:3])
@@ -125,6 +115,7 @@ class Index:
         # Most frequent first, so that of two equally close corrections the commoner wins.
         self._vocabulary_list = sorted(counts, key=lambda w: (-counts[w], w))
         self._stems_sorted = sorted(self._postings)
+        self._stopword_list = sorted(STOPWORDS)
         logger.info(
             "index built: %d entries, %d stems, %d words",
             len(self._entries),
@@ -165,17 +156,29 @@ class Index:
         )
 
     def _correct(self, token: str) -> str:
-        if token in self._vocabulary or token.isdigit():
+        """The known word `token` was probably meant to be, or `token` itself.
+
+        Edits are counted with OSA distance (swapping two neighbours is one edit): one edit up
+        to eight letters, two beyond. Words of three letters are left alone, and four-letter
+        words are only corrected into filler ("waht" -> "what"): a content word that close to
+        another ("pope", "hope") is more often a different word than a typo.
+        """
+        if len(token) <= 3 or token in self._vocabulary or token.isdigit():
             return token
-        limit = _max_typos(token)
-        if not limit:
-            return token
-        for known, _, _ in process.extract_iter(
-            token, self._vocabulary_list, scorer=OSA.distance, score_cutoff=limit
-        ):
-            if _plausible_typo(token, known):
-                return known
-        return token
+        if len(token) == 4:
+            choices, limit = self._stopword_list, 1
+        else:
+            choices, limit = self._vocabulary_list, 1 if len(token) <= 8 else 2
+        close = [
+            (distance, rank, known)
+            for known, distance, rank in process.extract_iter(
+                token, choices, scorer=OSA.distance, score_cutoff=limit
+            )
+            if _plausible_typo(token, known)
+        ]
+        # The closest word wins; among equally close ones, the most frequent (lists are sorted
+        # by frequency).
+        return min(close)[2] if close else token
 
     def _related(self, s: str) -> tuple[str, ...]:
         """Indexed stems equal to `s` or, for an unseen stem, sharing a prefix of 4+ letters

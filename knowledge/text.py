@@ -26,7 +26,7 @@ STOPWORDS = frozenset(
     be because been before being below between both but by can could did do does doing done
     down during each else ever every few for from further had has have having he her here hers
     herself him himself his how i if in into is it its itself just let lets me more most much my
-    myself no nor not now of off on once only or other our ours out over own same she should so
+    myself no nor not now of off on once only or other our ours out over same she should so
     some something such than that thats the their theirs them themselves then there these they
     this those through to too under until up very was we were what whats when where whether
     which while who whom whos why will with would you your yours yourself yet still even ever
@@ -39,23 +39,24 @@ STOPWORDS = frozenset(
     guy happen happens happened happening going go goes come comes came make makes made take
     takes took see look looks think thinks thought feel feels felt view views opinion overall
     statement statements comment comments remark remarks whole bit part sum summary summarize summarise gist vibe word anymore currently exist
-    exists regarding respond responded response react reacted reaction say
-    """.split()
+    exists regarding respond responded response react reacted reaction position stance
+    tho though everyone everybody never one ones play plays role figure effort efforts sure
+    make making weigh weighed    """.split()
 )
 
 
 def strip_slack_markup(text: str) -> str:
-    """Replace Slack's `<...>` markup with its readable label and decode Slack's HTML escapes."""
+    """Drop Slack's `<...>` markup, keeping only link labels, and decode Slack's HTML escapes."""
 
     def label(match: re.Match[str]) -> str:
         sigil, target, text_label = match.group(1), match.group(2), match.group(3)
-        if sigil in ("@", "!"):
-            return " "  # user mentions and broadcasts carry no question content
+        if sigil in ("@", "!", "#"):
+            # Mentions, broadcasts and channel names are where the question was asked, not
+            # what it asks.
+            return " "
         if text_label:
             return f" {text_label} "
-        if sigil == "#" or "://" in target or target.startswith("mailto:"):
-            return " "
-        return f" {target} "
+        return " "  # a bare link: the address is not part of the question
 
     return html.unescape(_SLACK_LINK.sub(label, text))
 
