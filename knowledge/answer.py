@@ -10,6 +10,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from knowledge.asking import Wants, can_answer, wants
 from knowledge.index import Hit, Index, Query
 from knowledge.models import Citation, Fact, FactBase
 
@@ -17,11 +18,13 @@ logger = logging.getLogger(__name__)
 
 # Calibrated on tests/data/questions.toml (see `python -m bot evaluate`): below these a question
 # is declined rather than answered with a quote that would probably be beside the point.
-ANSWER_THRESHOLD = 60.0
-MIN_COVERAGE = 0.66
+ANSWER_THRESHOLD = 62.0
+MIN_COVERAGE = 0.75
 # Supporting citations from other facts must score at least this close to the best one.
 SUPPORT_MARGIN = 12.0
 MAX_SUPPORTING = 2
+# How much more of the question a later citation of a fact must cover to be quoted first.
+REORDER_MARGIN = 0.25
 MAX_SUGGESTIONS = 3
 
 
@@ -71,6 +74,9 @@ class Answerer:
     def answer(self, question: str) -> Answer:
         """Answer `question` with verbatim excerpts, or decline with up to three suggestions."""
         query, hits = self.index.search(question, limit=8)
+        kind = wants(question)
+        if kind is not Wants.ANYTHING:
+            hits = [h for h in hits if can_answer(kind, self._excerpts(h))]
         best = hits[0] if hits else None
         if best is None or best.score < ANSWER_THRESHOLD or best.coverage < MIN_COVERAGE:
             logger.info(
@@ -103,17 +109,24 @@ class Answerer:
             corrections=query.corrected,
         )
 
+    def _excerpts(self, hit: Hit) -> list[str]:
+        if hit.kind == "passage":
+            return [self._passages[hit.key].excerpt]
+        return [c.excerpt for c in self._facts[hit.key].citations]
+
     def _citations(self, hit: Hit, query: Query) -> list[CitedExcerpt]:
         if hit.kind == "passage":
             return [self._cite(self._passages[hit.key], None)]
         fact = self._facts[hit.key]
         cited = [self._cite(c, fact) for c in fact.citations]
-        # Where a fact cites several accounts, lead with the one the question speaks to
-        # ("what does NextMinuteNews say..."); otherwise keep the curator's order.
-        relevance = {
-            id(c): self.index.relevance(query, f"{c.excerpt} {c.outlet} {c.kind}") for c in cited
-        }
-        return sorted(cited, key=lambda c: -relevance[id(c)])
+        # Where a fact cites several accounts, lead with the one the question clearly speaks
+        # to ("what do Kyiv's Western allies think..."); otherwise keep the curator's order,
+        # which puts the best general answer first.
+        relevance = [self.index.relevance(query, f"{c.excerpt} {c.outlet} {c.kind}") for c in cited]
+        best = max(range(len(cited)), key=lambda i: (relevance[i], -i))
+        if relevance[best] - relevance[0] >= REORDER_MARGIN:
+            cited.insert(0, cited.pop(best))
+        return cited
 
     def _cite(self, citation: Citation, fact: Fact | None) -> CitedExcerpt:
         source = self.base.sources[citation.source]

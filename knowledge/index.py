@@ -25,7 +25,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from knowledge.models import FactBase
-from knowledge.text import STOPWORDS, AliasMap, content_stems, words
+from knowledge.text import STOPWORDS, AliasMap, content_stems, is_generic, stem, words
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ W_CLOSENESS = 0.1
 # A word the fact base has never seen weighs this fraction of the rarest known word: enough to
 # sink a question about something else, not so much that an unusual verb sinks a good match.
 UNKNOWN_FACTOR = 0.6
+# Everyday verbs and adjectives (`knowledge.text.GENERIC`) weigh this fraction of their weight.
+GENERIC_FACTOR = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,10 +133,14 @@ class Index:
             stems = frozenset(content_stems(self._tokens(text)))
             self._text_stems[text] = stems
         total = sum(query.weights) or 1.0
-        return sum(
-            w for rel, w in zip(query.related, query.weights, strict=True)
-            if any(r in stems for r in rel)
-        ) / total
+        return (
+            sum(
+                w
+                for rel, w in zip(query.related, query.weights, strict=True)
+                if any(r in stems for r in rel)
+            )
+            / total
+        )
 
     def _tokens(self, text: str) -> list[str]:
         return self.aliases.apply(words(text))
@@ -198,13 +204,19 @@ class Index:
         corrected_tokens = [self._correct(t) for t in raw]
         corrections = tuple((a, b) for a, b in zip(raw, corrected_tokens, strict=True) if a != b)
         tokens = self.aliases.apply(corrected_tokens)
-        stems = content_stems(tokens)
+        generic: dict[str, bool] = {}
+        for token in tokens:
+            if token not in STOPWORDS:
+                s = stem(token)
+                generic[s] = generic.get(s, True) and is_generic(token)
+        stems = tuple(generic)
         related = tuple(self._related(s) for s in stems)
         weights = tuple(
             min((self._idf[r] for r in rel if r in self._idf), default=self._unknown_weight)
-            for rel in related
+            * (GENERIC_FACTOR if generic[s] else 1.0)
+            for s, rel in zip(stems, related, strict=True)
         )
-        return Query(" ".join(tokens), tuple(stems), weights, related, corrections)
+        return Query(" ".join(tokens), stems, weights, related, corrections)
 
     def search(self, question: str, limit: int = 5) -> tuple[Query, list[Hit]]:
         """The best `limit` entries for `question`, best first (ties broken by key)."""
@@ -240,7 +252,8 @@ class Index:
             shared = sum(self._idf[s] for s in phrasing & matched)
             extra = sum(self._idf.get(s, self._unknown_weight) for s in phrasing - matched)
             unmatched_query = total - sum(
-                w for rel, w in zip(query.related, query.weights, strict=True)
+                w
+                for rel, w in zip(query.related, query.weights, strict=True)
                 if any(r in phrasing for r in rel)
             )
             union = shared + extra + unmatched_query

@@ -13,7 +13,32 @@ from dataclasses import dataclass
 
 # Words that end in a period without ending a sentence.
 _ABBREVIATIONS = frozenset(
-    ["dr", "mr", "mrs", "ms", "prof", "st", "gen", "col", "lt", "sgt", "rep", "sen", "gov", "pres", "jr", "sr", "vs", "etc", "no", "fig", "approx", "inc", "ltd", "co"]
+    [
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "prof",
+        "st",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "rep",
+        "sen",
+        "gov",
+        "pres",
+        "jr",
+        "sr",
+        "vs",
+        "etc",
+        "no",
+        "fig",
+        "approx",
+        "inc",
+        "ltd",
+        "co",
+    ]
 )
 # A line's leading decoration that is not part of the sentence: bullets, list numbers and
 # interview speaker labels ("Dr. Petrov:", "Dr.Petrov :", "Senior Editor:").

@@ -38,7 +38,8 @@ STOPWORDS = frozenset(
     details info deal re w u ur r y wat wut wht lol tbh btw tldr nah yeah yep huh quick q wait
     guy happen happens happened happening going go goes come comes came make makes made take
     takes took see look looks think thinks thought feel feels felt view views opinion overall
-    statement statements comment comments remark remarks whole bit part sum summary summarize summarise gist vibe word anymore currently exist
+    statement statements comment comments remark remarks whole bit part sum summary summarize
+    summarise gist vibe word anymore currently exist
     exists regarding respond responded response react reacted reaction position stance
     tho though everyone everybody never one ones play plays role figure effort efforts sure
     make making weigh weighed    """.split()
@@ -49,7 +50,7 @@ def strip_slack_markup(text: str) -> str:
     """Drop Slack's `<...>` markup, keeping only link labels, and decode Slack's HTML escapes."""
 
     def label(match: re.Match[str]) -> str:
-        sigil, target, text_label = match.group(1), match.group(2), match.group(3)
+        sigil, text_label = match.group(1), match.group(3)
         if sigil in ("@", "!", "#"):
             # Mentions, broadcasts and channel names are where the question was asked, not
             # what it asks.
@@ -133,3 +134,50 @@ def content_stems(tokens: Iterable[str]) -> list[str]:
         if token not in STOPWORDS:
             seen.setdefault(stem(token), None)
     return list(seen)
+
+
+# Everyday verbs, adjectives and adverbs that colour a question without naming its subject
+# ("why are allies *uneasy*", "is moscow *willing*"). They count for little either way, so a
+# paraphrase is not declined for using one the articles don't, while the nouns that name what
+# is asked about (Biden, oil, refugees, price) keep their full weight.
+GENERIC = frozenset(
+    """
+    able act add admit affect afraid aim allow alone already anger angry announce answer
+    appear apply argue arrive ask assume avoid aware bad back bear beat become begin believe
+    belong best better big blame bother break bring build built busy buy call calm care
+    carry catch cause certain change cheap check choose clear close come common complete
+    confirm consider contain correct could count cover crazy create cut decide describe
+    deserve develop different difficult direct do drive drop early easy effect eager enjoy
+    enough entire even exact expect explain face fact fair fall false far feel fill fine
+    finish fit fix follow forget fresh full fun generally get give glad go good great handle
+    happy hard hate have head hear heavy help high hit hold honest huge hurt idea imagine
+    important include increase indeed instead intend interested involve keep kind know large
+    last late lead learn least leave less let likely little live look lose lot love low main
+    make manage matter may maybe meet might mind miss more move much must near need new next
+    nice normal notice often old part pass pay pick place plain play please point
+    possible prefer prepare prepared press pretty probably problem promise prove provide
+    pull push put question quick quite raise rather reach read realistic really reason
+    recent refer relate remain remember remove repeat require rest result right rise run
+    same save say second seem seen send serious set show simple since sit small so soon sort
+    speak stand start stay step stick still stop straight strange such suggest suppose sure
+    surprise take tend thing think throw tight totally touch tough true try turn uneasy
+    unhappy unlikely unsure upset use usual very want watch way well whole wide willing wish
+    wonder work worried worry worse worth write wrong yet beyond stake stakes earlier
+    """.split()
+)
+
+
+def is_generic(token: str) -> bool:
+    """Whether `token` is an everyday word (or an inflection of one) from `GENERIC`."""
+    if token in GENERIC:
+        return True
+    candidates = []
+    for suffix in ("ing", "ed", "es", "s", "d", "ly"):
+        if token.endswith(suffix) and len(token) > len(suffix) + 2:
+            base = token[: -len(suffix)]
+            candidates += [base, base + "e"]
+            if len(base) > 2 and base[-1] == base[-2]:
+                candidates.append(base[:-1])  # "stopped" -> "stop"
+            if base.endswith("i"):
+                candidates.append(base[:-1] + "y")  # "worried" -> "worry"
+    return any(c in GENERIC for c in candidates)

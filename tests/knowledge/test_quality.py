@@ -45,6 +45,8 @@ def test_accuracy_on_the_labelled_set(answerer: Answerer, base: FactBase) -> Non
     assert unverbatim(base, outcomes) == []
 
 
-def test_no_citation_is_ever_invented_on_any_labelled_question(answerer: Answerer, base: FactBase) -> None:
+def test_no_citation_is_ever_invented_on_any_labelled_question(
+    answerer: Answerer, base: FactBase
+) -> None:
     for name in QUESTION_FILES:
         assert unverbatim(base, evaluate(answerer, load_questions(DATA / name))) == []

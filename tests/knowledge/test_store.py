@@ -50,9 +50,13 @@ def test_a_valid_new_fact_loads(workspace: Workspace) -> None:
 
 def test_excerpt_that_is_not_verbatim_is_named_with_the_closest_text(workspace: Workspace) -> None:
     # Straight quotes where the article has curly ones: the most common curation slip.
-    add_facts(workspace, GOOD_FACT.replace("in an interview with the TASS", "in an interview with TASS"))
+    add_facts(
+        workspace, GOOD_FACT.replace("in an interview with the TASS", "in an interview with TASS")
+    )
     [problem] = problems(workspace)
-    assert problem.startswith("knowledge/facts/zz_extra.toml: fact 'extra-fact' (entry 1), citation 1")
+    assert problem.startswith(
+        "knowledge/facts/zz_extra.toml: fact 'extra-fact' (entry 1), citation 1"
+    )
     assert "not verbatim in seeds/000_80ebed28bbef419f.txt" in problem
     assert "closest text there" in problem
 
@@ -81,14 +85,16 @@ def test_unknown_field_is_reported(workspace: Workspace) -> None:
 
 
 def test_toml_syntax_error_names_the_file_and_line(workspace: Workspace) -> None:
-    add_facts(workspace, GOOD_FACT.replace('topic = "Lavrov', 'topic = Lavrov'))
+    add_facts(workspace, GOOD_FACT.replace('topic = "Lavrov', "topic = Lavrov"))
     [problem] = problems(workspace)
     assert problem.startswith("knowledge/facts/zz_extra.toml: TOML syntax error")
     assert "line 4" in problem
 
 
 def test_every_problem_is_reported_at_once(workspace: Workspace) -> None:
-    add_facts(workspace, GOOD_FACT + GOOD_FACT.replace("extra-fact", "other").replace("TASS", "TAS"))
+    add_facts(
+        workspace, GOOD_FACT + GOOD_FACT.replace("extra-fact", "other").replace("TASS", "TAS")
+    )
     add_facts(workspace, "not toml at all [", name="zz_broken.toml")
     assert len(problems(workspace)) == 2
 
@@ -119,7 +125,9 @@ def test_piece_start_that_is_not_in_the_article_is_reported(workspace: Workspace
 
 
 def test_missing_seeds_folder_is_reported(tmp_path: Path, workspace: Workspace) -> None:
-    assert any("articles folder does not exist" in p for p in problems((tmp_path / "nope", workspace[1])))
+    assert any(
+        "articles folder does not exist" in p for p in problems((tmp_path / "nope", workspace[1]))
+    )
 
 
 def test_a_new_article_without_metadata_is_searchable(workspace: Workspace) -> None:
@@ -135,5 +143,7 @@ def test_a_new_article_without_metadata_is_searchable(workspace: Workspace) -> N
     assert answer.answered
     best = answer.citations[0]
     assert best.source == "010_brief.txt"
-    assert best.excerpt == "Delegates met in Geneva on Tuesday to discuss grain corridor inspections."
+    assert (
+        best.excerpt == "Delegates met in Geneva on Tuesday to discuss grain corridor inspections."
+    )
     assert best.fact_id is None

@@ -12,7 +12,11 @@ def test_slack_escapes_are_decoded() -> None:
 
 def test_curly_quotes_possessives_and_dashes_fold_away() -> None:
     assert words("Ukraine’s “security interests”—US-backed") == [
-        "ukraine", "security", "interests", "us", "backed",
+        "ukraine",
+        "security",
+        "interests",
+        "us",
+        "backed",
     ]
 
 
@@ -23,6 +27,10 @@ def test_accents_and_case_fold() -> None:
 def test_aliases_prefer_the_longest_phrase() -> None:
     aliases = AliasMap({"cameron": ["british foreign secretary"], "british": ["uk", "britain"]})
     assert aliases.apply(words("what did the British Foreign Secretary say")) == [
-        "what", "did", "the", "cameron", "say",
+        "what",
+        "did",
+        "the",
+        "cameron",
+        "say",
     ]
     assert aliases.apply(words("did the UK say")) == ["did", "the", "british", "say"]

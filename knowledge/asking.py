@@ -1,0 +1,100 @@
+"""What kind of answer a question asks for (domain layer: standard library only).
+
+"When ...?" wants a time, "how many ...?" a number and "how wide ...?" a measurement. A fact
+whose excerpts hold none cannot answer such a question, however many words it shares with it:
+this is what keeps "how many peacekeepers would be deployed?" from being answered with the
+sentence that merely mentions peacekeepers.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from knowledge.text import words
+
+
+class Wants(Enum):
+    """The kind of answer a question asks for."""
+
+    ANYTHING = "anything"
+    TIME = "time"
+    NUMBER = "number"
+    SIZE = "size"
+
+
+# Words people put before the question proper ("so when ...", "ok how many ...").
+_LEAD_IN = frozenset("so and but ok okay hey hi quick q wait um btw also then lol yo".split())
+_TIME_PHRASES = (
+    ("what", "date"),
+    ("what", "year"),
+    ("which", "year"),
+    ("what", "day"),
+    ("what", "month"),
+    ("which", "month"),
+    ("what", "time"),
+    ("how", "soon"),
+)
+_NUMBER_PHRASES = (
+    ("how", "many"),
+    ("how", "much"),
+    ("how", "long"),
+    ("how", "old"),
+    ("what", "percentage"),
+    ("what", "percent"),
+    ("how", "often"),
+)
+_SIZE_PHRASES = (
+    ("how", "wide"),
+    ("how", "big"),
+    ("how", "far"),
+    ("how", "large"),
+    ("how", "deep"),
+    ("how", "tall"),
+    ("what", "size"),
+    ("what", "area"),
+)
+
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
+    "fifty hundred hundreds thousand thousands million millions billion dozen dozens decade "
+    "decades half"
+).split()
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_NUMBER = re.compile(r"\d|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+_TIME = re.compile(
+    r"\b(?:1[89]\d\d|20\d\d|" + "|".join(_MONTHS) + r"|week|weeks|month|months|year|years|"
+    r"decade|decades|today|yesterday|tomorrow|ago|spring|summer|autumn|fall|winter)\b",
+    re.IGNORECASE,
+)
+
+
+_SIZE = re.compile(r"\d[\d,.]*\s*(?:km|kilomet|mile|met|square|sq|acre|hectare)", re.IGNORECASE)
+
+
+def wants(question: str) -> Wants:
+    """The kind of answer `question` asks for, judged from how it opens."""
+    tokens = words(question)
+    while tokens and tokens[0] in _LEAD_IN:
+        tokens = tokens[1:]
+    head = tuple(tokens[:2])
+    if head[:1] == ("when",) or head in _TIME_PHRASES:
+        return Wants.TIME
+    if head in _NUMBER_PHRASES:
+        return Wants.NUMBER
+    if head in _SIZE_PHRASES:
+        return Wants.SIZE
+    return Wants.ANYTHING
+
+
+def can_answer(kind: Wants, excerpts: list[str]) -> bool:
+    """Whether any of `excerpts` holds the kind of thing the question wants."""
+    if kind is Wants.TIME:
+        return any(_TIME.search(e) for e in excerpts)
+    if kind is Wants.NUMBER:
+        return any(_NUMBER.search(e) for e in excerpts)
+    if kind is Wants.SIZE:
+        return any(_SIZE.search(e) for e in excerpts)
+    return True
