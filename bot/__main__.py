@@ -1,7 +1,8 @@
-"""The composition root: `python -m bot [shell|ask|check|evaluate]` (adapter layer).
+"""The composition root: `python -m bot [shell|ask|check|evaluate|socket]` (adapter layer).
 
 Reads settings, configures logging once, loads the fact base, builds the answerer and hands
-them to the chosen adapter. Nothing else in the project reads the environment.
+them to the chosen adapter. Nothing else in the project reads the environment, except gunicorn's
+factory `bot.server:create_app()`, the web process's own composition root.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("shell", help="chat in the terminal (the default without Slack tokens)")
+    commands.add_parser(
+        "socket",
+        help="serve Slack over Socket Mode (the default with SLACK_BOT_TOKEN and SLACK_APP_TOKEN)",
+    )
     ask = commands.add_parser("ask", help="answer one question, or one per line of stdin")
     ask.add_argument("question", nargs="*", help="the question (omit to read stdin)")
     ask.add_argument("--json", action="store_true", help="one JSON object per answer")
@@ -67,6 +72,16 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=console.stderr,
     )
+    command = args.command
+    if command is None and settings.has_socket_mode_token:
+        command = "socket"
+    if command == "socket":
+        return _socket_mode(settings, console)
+    if command is None and settings.has_slack_credentials:
+        console.stderr.write(
+            "SLACK_APP_TOKEN is not set, so this is the local shell; "
+            "HTTP mode runs under gunicorn (see the Procfile).\n"
+        )
     try:
         base = load_fact_base(settings.seeds_dir, settings.knowledge_dir)
     except FactBaseError as exc:
@@ -85,6 +100,22 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
         files = args.files or DEFAULT_QUESTION_FILES
         return cli.run_evaluation(answerer, files, console.stdout, args.verbose)
     return run_shell(answerer, console.stdin, console.stdout, console.interactive)
+
+
+def _socket_mode(settings: Settings, console: Console) -> int:
+    # Imported here: the command line and the shell do not need Slack's libraries.
+    from bot.server import configure_logging, run_socket_mode
+
+    configure_logging(settings.log_level, console.stderr)
+    try:
+        return run_socket_mode(settings)
+    except FactBaseError as exc:
+        console.stderr.write(f"error: {exc}\n")
+    except ValueError as exc:  # our own configuration messages
+        console.stderr.write(f"error: {exc}\n")
+    except Exception as exc:  # e.g. Slack refused the token; its text may echo a request
+        console.stderr.write(f"error: Socket Mode could not start ({type(exc).__name__})\n")
+    return 1
 
 
 if __name__ == "__main__":

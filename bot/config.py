@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Field(
         default=PROJECT_ROOT / "knowledge", validation_alias="PEACEBOT_KNOWLEDGE_DIR"
     )
+    state_dir: Path = Field(default=PROJECT_ROOT / "state", validation_alias="PEACEBOT_STATE_DIR")
     log_level: str = Field(default="WARNING", validation_alias="PEACEBOT_LOG_LEVEL")
 
     @field_validator("admins", mode="before")
@@ -46,3 +47,9 @@ class Settings(BaseSettings):
     def has_slack_credentials(self) -> bool:
         """Whether there is enough to talk to Slack (a bot token)."""
         return self.slack_bot_token is not None and bool(self.slack_bot_token.get_secret_value())
+
+    @property
+    def has_socket_mode_token(self) -> bool:
+        """Whether Socket Mode can run (an app-level token as well as a bot token)."""
+        token = self.slack_app_token
+        return self.has_slack_credentials and token is not None and bool(token.get_secret_value())

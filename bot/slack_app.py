@@ -1,0 +1,353 @@
+"""The Slack app: Bolt listeners for /peace, mentions, DMs, buttons and App Home (adapter layer).
+
+Listeners stay thin: acknowledge, pick out the question, ask the answerer, render with
+`bot.blocks`, reply. Nothing here reads the environment: `create_bolt_app` is handed everything.
+Logs carry ids, scores and lengths; never tokens, message text or exception text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.blocks import Message
+from bot.config import Settings
+from bot.holder import AnswererHolder
+from bot.ledger import EventLedger
+
+logger = logging.getLogger(__name__)
+
+COMMAND = "/peace"
+_HELP_WORDS = {"", "help", "?", "usage"}
+
+
+@dataclass(frozen=True)
+class Peacebot:
+    """What the listeners share: who may reload, the live answerer, the event ledger."""
+
+    admins: frozenset[str]
+    holder: AnswererHolder
+    ledger: EventLedger
+
+    def is_admin(self, user_id: str | None) -> bool:
+        # Fail closed: an empty PEACEBOT_ADMINS means nobody.
+        return bool(user_id) and user_id in self.admins
+
+    def answer(self, question: str, **render: Any) -> Message:
+        """The rendered answer to `question` from the answerer serving right now."""
+        answer = self.holder.answerer.answer(question)
+        logger.info(
+            "answer: match=%s score=%.1f citations=%d question_chars=%d",
+            answer.match,
+            answer.score,
+            len(answer.citations),
+            len(question),
+        )
+        return blocks.answer_message(answer, **render)
+
+    def reload(self, user_id: str | None) -> Message:
+        """Reload for an admin (the outcome), a polite refusal for anyone else."""
+        if not self.is_admin(user_id):
+            logger.info("reload refused for non-admin %s", user_id)
+            return blocks.refusal_message()
+        return blocks.reload_message(self.holder.reload())
+
+    def reply(self, text: str, user_id: str | None, **render: Any) -> Message:
+        """The reply to `text` typed anywhere: help, sources, reload or an answer.
+
+        `text` is as Slack sends it, with `&`, `<` and `>` escaped: it is unescaped here (and
+        escaped again wherever a reply shows it).
+        """
+        text = blocks.unescape(text)
+        command = " ".join(text.split()).lower()
+        if command in _HELP_WORDS:
+            return blocks.help_message()
+        if command == "sources":
+            return blocks.sources_message(self.holder.base.sources)
+        if command == "reload":
+            return self.reload(user_id)
+        return self.answer(text, **render)
+
+    def home(self, user_id: str, notice: list[str] | None = None) -> dict[str, Any]:
+        return blocks.home_view(
+            self.holder.base,
+            self.holder.loaded_at,
+            is_admin=self.is_admin(user_id),
+            notice=notice or (),
+        )
+
+
+def create_bolt_app(
+    settings: Settings,
+    holder: AnswererHolder,
+    ledger: EventLedger,
+    *,
+    client: WebClient | None = None,
+) -> App:
+    """The Bolt app with every listener registered. Calls auth.test (via `client`) once."""
+    if not settings.has_slack_credentials or settings.slack_bot_token is None:
+        raise ValueError("SLACK_BOT_TOKEN is required for the Slack app")
+    token = settings.slack_bot_token.get_secret_value()
+    secret = settings.slack_signing_secret
+    app = App(
+        name="peacebot",
+        # Bolt makes a WebClient per request copying this one's base_url: SLACK_API_URL holds.
+        client=client or WebClient(token=token, base_url=settings.slack_api_url),
+        # An explicit value, so Bolt does not read the environment (Socket Mode needs none).
+        signing_secret=secret.get_secret_value() if secret else "",
+        request_verification_enabled=True,
+        raise_error_for_unhandled_request=False,
+        logger=_bolt_logger(),
+    )
+    if app.oauth_flow is not None:
+        raise ValueError(
+            "peacebot is a single-workspace app: unset SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"
+        )
+    peacebot = Peacebot(admins=settings.admins, holder=holder, ledger=ledger)
+    app.middleware(_sync_middleware(holder))
+    app.error(_on_error)
+    register_command(app, peacebot)
+    register_events(app, peacebot)
+    register_actions(app, peacebot)
+    return app
+
+
+class _DropClientNotice(logging.Filter):
+    # Bolt warns that the token is unused whenever SLACK_BOT_TOKEN is in the environment and a
+    # client is passed, which is always true here (the client carries the token).
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def _bolt_logger() -> logging.Logger:
+    # Bolt logs request bodies at INFO and DEBUG (a slash command's body holds a token), so its
+    # loggers stay at WARNING or above whatever PEACEBOT_LOG_LEVEL says.
+    bolt = logging.getLogger("bot.bolt")
+    bolt.setLevel(max(logging.getLogger().getEffectiveLevel(), logging.WARNING))
+    if not bolt.filters:
+        bolt.addFilter(_DropClientNotice())
+    return bolt
+
+
+def _sync_middleware(holder: AnswererHolder) -> Callable[..., None]:
+    def sync_fact_base(next_: Callable[[], None]) -> None:
+        # Cheap (one stat) unless another process reloaded: then adopt its fact base.
+        holder.sync()
+        next_()
+
+    return sync_fact_base
+
+
+# -- /peace ----------------------------------------------------------------------------------
+
+
+def register_command(app: App, peacebot: Peacebot) -> None:
+    @app.command(COMMAND)
+    def on_peace(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        text, user_id = command.get("text") or "", command.get("user_id")
+        if " ".join(text.split()).lower() == "reload":
+            ack()  # a reload may outgrow Slack's 3 seconds: the outcome goes to response_url
+            with after_ack(command, context):
+                send(respond, peacebot.reload(user_id), response_type="ephemeral")
+            return
+        message = peacebot.reply(text, user_id, asked_by=user_id, shareable=True)
+        ack({**message, "response_type": "ephemeral"})
+
+
+# -- mentions, direct messages, App Home -----------------------------------------------------
+
+
+def strip_mentions(text: str, bot_user_id: str | None) -> str:
+    """The question without the mention of the bot (`<@U123>` or `<@U123|name>`)."""
+    target = re.escape(bot_user_id) if bot_user_id else r"[UW][A-Z0-9]+"
+    return " ".join(re.sub(rf"<@{target}(?:\|[^>]*)?>", " ", text).split())
+
+
+def _from_a_bot(event: dict[str, Any]) -> bool:
+    return bool(event.get("bot_id")) or event.get("subtype") == "bot_message"
+
+
+def register_events(app: App, peacebot: Peacebot) -> None:
+    @app.event("app_mention")
+    def on_mention(
+        event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        if _from_a_bot(event) or not peacebot.ledger.claim(_event_id(body)):
+            return
+        text = strip_mentions(event.get("text") or "", context.bot_user_id)
+        message = peacebot.reply(text, event.get("user"))
+        thread = event.get("thread_ts") or event["ts"]
+        client.chat_postMessage(channel=event["channel"], thread_ts=thread, **message)
+
+    @app.event("message")
+    def on_message(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        # Only plain messages in a DM with the bot; edits, joins and bots' messages are not
+        # questions (Bolt already drops the bot's own messages).
+        if event.get("channel_type") != "im" or event.get("subtype") or _from_a_bot(event):
+            return
+        if not peacebot.ledger.claim(_event_id(body)):
+            return
+        message = peacebot.reply(event.get("text") or "", event.get("user"))
+        thread = event.get("thread_ts")  # a DM is answered in place, or in its thread
+        client.chat_postMessage(channel=event["channel"], thread_ts=thread, **message)
+
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab") == "home":
+            client.views_publish(user_id=event["user"], view=peacebot.home(event["user"]))
+
+
+def _event_id(body: dict[str, Any]) -> str:
+    event = body.get("event") or {}
+    return body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
+
+
+# -- buttons ---------------------------------------------------------------------------------
+
+
+def _is_ephemeral(body: dict[str, Any]) -> bool:
+    return bool((body.get("container") or {}).get("is_ephemeral"))
+
+
+def send(respond: Respond, message: Message, **options: Any) -> None:
+    """Post to the response_url, logging (not raising) when Slack refuses."""
+    result = respond(**message, **options)
+    if getattr(result, "status_code", 200) != 200:
+        logger.warning("response_url post failed: status %s", result.status_code)
+
+
+def register_actions(app: App, peacebot: Peacebot) -> None:
+    @app.action(blocks.ACTION_SUGGEST)
+    def on_suggestion(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        with after_ack(body, context):
+            question, _ = blocks.decode_value(action.get("value") or "")
+            ephemeral = _is_ephemeral(body)
+            message = peacebot.answer(question, asked_by=body["user"]["id"], shareable=ephemeral)
+            # The decline is replaced by the answer where it was (privately or in the channel).
+            kind = "ephemeral" if ephemeral else "in_channel"
+            send(respond, message, replace_original=True, response_type=kind)
+
+    @app.action(blocks.ACTION_SHARE)
+    def on_share(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        with after_ack(body, context):
+            question, _ = blocks.decode_value(action.get("value") or "")
+            message = peacebot.answer(question, asked_by=body["user"]["id"])
+            # response_url works where the bot is not a member (chat.postMessage would not).
+            send(respond, message, response_type="in_channel", replace_original=False)
+            send(respond, {"text": ""}, delete_original=True)
+
+    @app.action(blocks.ACTION_FEEDBACK)
+    def on_feedback(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        with after_ack(body, context):
+            vote = "up" if action["action_id"] == blocks.ACTION_FEEDBACK_UP else "down"
+            question, asked_by = blocks.decode_value(action.get("value") or "")
+            answer = peacebot.holder.answerer.answer(question)
+            logger.info("feedback %s: match=%s score=%.1f", vote, answer.match, answer.score)
+            shareable = _is_ephemeral(body)
+            message = blocks.answer_message(
+                answer, asked_by=asked_by, shareable=shareable, feedback=vote
+            )
+            send(respond, message, replace_original=True)
+
+    @app.action(blocks.ACTION_RELOAD)
+    def on_reload_button(
+        ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        with after_ack(body, context):
+            user_id = body["user"]["id"]
+            notice = [blocks.REFUSAL]
+            if peacebot.is_admin(user_id):
+                notice = blocks.reload_lines(peacebot.holder.reload())
+            client.views_publish(user_id=user_id, view=peacebot.home(user_id, notice))
+
+
+# -- failures --------------------------------------------------------------------------------
+
+
+def _log_failure(error: BaseException, body: dict[str, Any]) -> None:
+    # The type and place only: an exception's text may quote a request, a reply or a token.
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+    ref = body.get("event_id") or body.get("trigger_id") or "?"
+    logger.error("listener failed: %s at %s (ref %s)", type(error).__name__, where, ref)
+
+
+def apologize(body: dict[str, Any], context: BoltContext) -> None:
+    """A short apology where the question was asked; best effort, never raises."""
+    apology = blocks.apology_message()
+    try:
+        event = body.get("event") or {}
+        if event:
+            asked = event.get("type") == "app_mention" or event.get("channel_type") == "im"
+            if asked and not _from_a_bot(event) and not event.get("subtype"):
+                thread = event.get("thread_ts")
+                if event.get("type") == "app_mention":
+                    thread = thread or event.get("ts")
+                context.client.chat_postMessage(
+                    channel=event["channel"], thread_ts=thread, **apology
+                )
+        elif context.response_url:
+            send(context.respond, apology, response_type="ephemeral", replace_original=False)
+    except Exception as error:
+        logger.error("apology failed: %s", type(error).__name__)
+
+
+@contextmanager
+def after_ack(body: dict[str, Any], context: BoltContext) -> Iterator[None]:
+    """Failures after `ack()` are logged and apologised for here, not raised: Bolt would report
+    an acknowledged request that then raised as never acknowledged (and answer Slack 404)."""
+    try:
+        yield
+    except Exception as error:
+        _log_failure(error, body)
+        apologize(body, context)
+
+
+def _on_error(
+    error: Exception,
+    body: dict[str, Any],
+    context: BoltContext,
+    response: BoltResponse | None,
+) -> BoltResponse | None:
+    """Bolt's error handler (failures in middleware, in events, or before `ack()`)."""
+    _log_failure(error, body)
+    unanswered = response is not None and response.status >= 500
+    if unanswered and body.get("command"):
+        return BoltResponse(
+            status=200, body={**blocks.apology_message(), "response_type": "ephemeral"}
+        )
+    apologize(body, context)
+    # Answered with an apology: a 200 stops Slack from retrying into the same failure.
+    return BoltResponse(status=200, body="") if unanswered else None

@@ -1,0 +1,190 @@
+"""Block Kit rendering, checked by structure: pure functions of answers and fact bases."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from bot import blocks
+from bot.holder import Changes, ReloadResult
+from knowledge.answer import Answer, Answerer, CitedExcerpt
+from knowledge.models import FactBase
+
+BROADCASTS = ("<!channel>", "<!here>", "<!everyone>", "<!subteam")
+
+
+def texts(message: object) -> str:
+    return json.dumps(message, ensure_ascii=False)
+
+
+def citation(excerpt: str, **fields: object) -> CitedExcerpt:
+    values = {
+        "source": "000_x.txt",
+        "title": "A title",
+        "outlet": "An outlet",
+        "kind": "news report",
+        "excerpt": excerpt,
+        "start": 0,
+        "end": len(excerpt),
+        "fact_id": "some-fact",
+        "topic": "A topic",
+    }
+    values.update(fields)
+    return CitedExcerpt(**values)  # type: ignore[arg-type]
+
+
+def test_escape_neutralises_every_kind_of_slack_markup() -> None:
+    hostile = "<!channel> <!here> <!everyone> <!subteam^S1|@x> <@U1> <#C1> <https://x|y> & AT&T"
+    escaped = blocks.escape(hostile)
+    assert "<" not in escaped and ">" not in escaped
+    assert escaped.count("&amp;") == 2
+    assert blocks.unescape(escaped) == hostile
+
+
+def test_an_answer_quotes_the_excerpt_names_the_source_and_offers_buttons(
+    answerer: Answerer,
+) -> None:
+    answer = answerer.answer("who rejected the plan?")
+    message = blocks.answer_message(answer, asked_by="U0ASKER", shareable=True)
+    kinds = [b["type"] for b in message["blocks"]]
+    assert kinds[:3] == ["section", "section", "context"]
+    assert kinds[-1] == "actions"
+    best = answer.citations[0]
+    quote = message["blocks"][1]["text"]["text"]
+    assert quote == "> " + best.excerpt.replace("\n", "\n> ")  # no markup in these excerpts
+    assert best.title in message["blocks"][2]["elements"][0]["text"]
+    assert best.outlet in message["blocks"][2]["elements"][0]["text"]
+    if len(answer.citations) > 1:
+        assert "*Also in the articles:*" in texts(message)
+        for supporting in answer.citations[1:]:
+            assert supporting.excerpt in texts(message)
+    actions = message["blocks"][-1]["elements"]
+    assert [a["action_id"] for a in actions] == [
+        blocks.ACTION_SHARE,
+        blocks.ACTION_FEEDBACK_UP,
+        blocks.ACTION_FEEDBACK_DOWN,
+    ]
+    assert all(blocks.decode_value(a["value"]) == (answer.question, "U0ASKER") for a in actions)
+    assert message["text"].startswith("<@U0ASKER> asked: who rejected the plan?")
+    assert best.excerpt in message["text"]
+
+
+def test_mention_replies_have_no_header_and_no_share_button(answerer: Answerer) -> None:
+    message = blocks.answer_message(answerer.answer("nato 20 years"))
+    assert message["blocks"][0]["text"]["text"].startswith("> ")
+    assert blocks.ACTION_SHARE not in texts(message)
+    assert blocks.ACTION_FEEDBACK_UP in texts(message)
+
+
+def test_feedback_replaces_the_feedback_buttons_with_thanks(answerer: Answerer) -> None:
+    answer = answerer.answer("nato 20 years")
+    plain = blocks.answer_message(answer, asked_by="U0ASKER", shareable=True)
+    thanked = blocks.answer_message(answer, asked_by="U0ASKER", shareable=True, feedback="up")
+    assert thanked["blocks"][:-2] == plain["blocks"][:-1]
+    assert [e["action_id"] for e in thanked["blocks"][-2]["elements"]] == [blocks.ACTION_SHARE]
+    assert thanked["blocks"][-1]["elements"][0]["text"].startswith("Thanks for the feedback")
+    public = blocks.answer_message(answer, feedback="down")
+    assert public["blocks"][-1]["type"] == "context"
+    assert "actions" not in [b["type"] for b in public["blocks"]]
+
+
+def test_a_decline_says_so_and_offers_up_to_three_suggestion_buttons(answerer: Answerer) -> None:
+    answer = answerer.answer("what is the price of bitcoin")
+    assert not answer.answered
+    message = blocks.answer_message(answer, asked_by="U0ASKER", shareable=True)
+    assert "don't answer that" in message["blocks"][1]["text"]["text"]
+    [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
+    assert 1 <= len(actions["elements"]) <= 3
+    ids = [e["action_id"] for e in actions["elements"]]
+    assert len(set(ids)) == len(ids) and all(blocks.ACTION_SUGGEST.match(i) for i in ids)
+    for element, suggestion in zip(actions["elements"], answer.suggestions, strict=False):
+        assert blocks.decode_value(element["value"])[0] == suggestion
+        assert len(element["text"]["text"]) <= 75
+    assert blocks.ACTION_SHARE not in texts(message)
+
+
+def test_user_text_and_article_text_are_escaped_everywhere() -> None:
+    hostile = "<!channel> <!here> <!everyone> <!subteam^S1|@x> & nato"
+    answer = Answer(
+        question=hostile,
+        answered=True,
+        citations=(citation("He said <!here> & left.", title="<!everyone> T", outlet="<b>"),),
+        corrections=(("<!here>", "here"),),
+    )
+    for message in (
+        blocks.answer_message(answer, asked_by="U0ASKER", shareable=True),
+        blocks.answer_message(answer, feedback="up"),
+        blocks.answer_message(
+            replace(answer, answered=False, citations=(), suggestions=(hostile,))
+        ),
+    ):
+        rendered = texts(message)
+        assert not any(b in rendered for b in BROADCASTS), rendered
+        assert "&lt;!channel&gt;" in rendered or "&lt;!here&gt;" in rendered
+
+
+def test_forged_asker_ids_are_not_rendered_as_mentions() -> None:
+    answer = Answer(question="q", answered=False)
+    message = blocks.answer_message(answer, asked_by="!channel")
+    assert "<" not in texts(message)
+    assert blocks.decode_value("!channel|q") == ("q", None)
+
+
+@pytest.mark.parametrize("length", [10, 2_000, 20_000])
+def test_long_questions_and_excerpts_stay_within_slack_limits(length: int) -> None:
+    question = ("ü<&" * length)[:length]
+    excerpt = "word " * (length // 5) + "\n" + "x" * length
+    answer = Answer(question=question, answered=True, citations=(citation(excerpt),))
+    message = blocks.answer_message(answer, asked_by="U0ASKER", shareable=True)
+    for block in message["blocks"]:
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+            assert block is message["blocks"][0] or block["text"]["text"].startswith("> ")
+        if block["type"] == "actions":
+            assert all(len(e["value"]) <= 2000 for e in block["elements"])
+    assert len(message["blocks"]) <= 50
+    assert len(message["text"]) <= 3000
+    quoted = "\n".join(
+        line[2:]
+        for b in message["blocks"][1:]
+        if b["type"] == "section"
+        for line in b["text"]["text"].split("\n")
+    )
+    assert blocks.unescape(quoted).replace("\n", "") == excerpt.replace("\n", "")
+
+
+def test_sources_and_help(base: FactBase) -> None:
+    sources = texts(blocks.sources_message(base.sources))
+    for source in base.sources.values():
+        for piece in source.pieces:
+            assert blocks.escape(piece.title) in sources and piece.outlet in sources
+    help_text = texts(blocks.help_message())
+    assert "/peace sources" in help_text and "admins only" in help_text
+
+
+def test_reload_outcomes(base: FactBase) -> None:
+    changes = Changes(facts_added=("a-fact",), facts_changed=tuple(f"f{i}" for i in range(25)))
+    ok = texts(blocks.reload_message(ReloadResult(ok=True, base=base, changes=changes)))
+    assert "Facts added (1): `a-fact`" in ok
+    assert "Facts changed (25)" in ok and "and 5 more" in ok
+    same = texts(blocks.reload_message(ReloadResult(ok=True, base=base, changes=Changes())))
+    assert "Nothing changed." in same
+    problems = tuple(f"knowledge/facts/x.toml: fact 'f{i}': <!channel> bad" for i in range(30))
+    failed = blocks.reload_message(ReloadResult(ok=False, base=base, problems=problems))
+    rendered = texts(failed)
+    assert "30 problem(s)" in rendered and "kept serving the previous one" in rendered
+    assert "fact 'f19'" in rendered and "fact 'f20'" not in rendered and "10 more" in rendered
+    assert "<!channel>" not in rendered
+    assert all(len(b["text"]["text"]) <= 3000 for b in failed["blocks"])
+
+
+def test_home_view_shows_usage_sources_size_and_reload_only_for_admins(base: FactBase) -> None:
+    admin = blocks.home_view(base, 1_700_000_000.0, is_admin=True, notice=["Reloaded."])
+    other = blocks.home_view(base, 1_700_000_000.0, is_admin=False)
+    assert admin["type"] == "home" and len(admin["blocks"]) <= 100
+    assert blocks.ACTION_RELOAD in texts(admin) and "Reloaded." in texts(admin)
+    assert blocks.ACTION_RELOAD not in texts(other)
+    assert f"{len(base.facts)} curated facts" in texts(other)
+    assert "<!date^1700000000^" in texts(other) and "2023-11-14 22:13 UTC" in texts(other)

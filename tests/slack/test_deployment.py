@@ -1,0 +1,124 @@
+"""The deployment files agree with the code, and the entry points fail clearly and cleanly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from bot.server import EVENTS_PATH
+from bot.slack_app import COMMAND
+from tests.conftest import ROOT
+from tests.slack.conftest import copy_fact_base, free_port, procfile_command
+from tests.slack.fake_slack import BOT_TOKEN, SIGNING_SECRET
+
+MANIFEST = yaml.safe_load((ROOT / "slack_manifest.yaml").read_text(encoding="utf-8"))
+
+
+def run(
+    code_or_args: list[str], env: dict[str, str], stdin: str = ""
+) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, *code_or_args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=60,
+    )
+
+
+def test_procfile_runs_gunicorn_on_port_with_web_concurrency_and_a_socket_worker() -> None:
+    web = procfile_command("web")
+    assert web.startswith("gunicorn ")
+    assert "--bind 0.0.0.0:$PORT" in web
+    assert "'bot.server:create_app()'" in web
+    assert "--workers" not in web and " -w " not in web  # gunicorn reads WEB_CONCURRENCY
+    assert procfile_command("worker") == "python -m bot socket"
+
+
+def test_manifest_matches_what_the_app_handles() -> None:
+    features, settings = MANIFEST["features"], MANIFEST["settings"]
+    [command] = features["slash_commands"]
+    assert command["command"] == COMMAND
+    urls = [
+        command["url"],
+        settings["event_subscriptions"]["request_url"],
+        settings["interactivity"]["request_url"],
+    ]
+    assert all(url == f"https://YOUR-HOST{EVENTS_PATH}" for url in urls)
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_mention",
+        "message.im",
+        "app_home_opened",
+    }
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["socket_mode_enabled"] is False
+    assert features["app_home"]["home_tab_enabled"] is True
+    assert features["app_home"]["messages_tab_enabled"] is True
+    assert {
+        "commands",
+        "app_mentions:read",
+        "chat:write",
+        "im:history",
+        "im:read",
+        "im:write",
+    } <= set(MANIFEST["oauth_config"]["scopes"]["bot"])
+
+
+def test_socket_mode_without_an_app_token_says_what_is_missing() -> None:
+    result = run(["-m", "bot", "socket"], {"SLACK_BOT_TOKEN": BOT_TOKEN})
+    assert result.returncode == 2
+    assert "Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN" in result.stderr
+    assert BOT_TOKEN not in result.stderr
+
+
+def test_with_a_bot_token_but_no_app_token_the_default_is_still_the_shell() -> None:
+    result = run(["-m", "bot"], {"SLACK_BOT_TOKEN": BOT_TOKEN}, stdin="nato 20 years\n")
+    assert result.returncode == 0, result.stderr
+    assert "SLACK_APP_TOKEN is not set" in result.stderr
+    assert "NATO membership" in result.stdout
+
+
+def _boot(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    seeds, knowledge = tmp_path / "seeds", tmp_path / "knowledge"
+    settings = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",  # nobody listens there
+        "PEACEBOT_SEEDS_DIR": str(seeds),
+        "PEACEBOT_KNOWLEDGE_DIR": str(knowledge),
+        "PEACEBOT_STATE_DIR": str(tmp_path / "state"),
+        **env,
+    }
+    return run(["-c", "from bot.server import create_app; create_app()"], settings)
+
+
+def test_a_web_worker_with_a_broken_fact_base_refuses_to_boot_and_says_why(tmp_path: Path) -> None:
+    _, knowledge = copy_fact_base(tmp_path)
+    plan = knowledge / "facts" / "plan.toml"
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace("Ukraine’s NATO", "Ukraine's NATO", 1),
+        encoding="utf-8",
+    )
+    result = _boot(tmp_path)
+    assert result.returncode == 3  # gunicorn halts the whole server on this status
+    assert "the fact base does not load" in result.stderr
+    assert "not verbatim in seeds/000_80ebed28bbef419f.txt" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_web_worker_that_cannot_reach_slack_refuses_to_boot_cleanly(tmp_path: Path) -> None:
+    copy_fact_base(tmp_path)
+    result = _boot(tmp_path)
+    assert result.returncode == 3
+    assert "Slack API unreachable" in result.stderr
+    assert "Traceback" not in result.stderr and BOT_TOKEN not in result.stderr
+    missing = _boot(tmp_path, SLACK_SIGNING_SECRET="")
+    assert missing.returncode == 3 and "SLACK_SIGNING_SECRET is required" in missing.stderr

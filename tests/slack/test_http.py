@@ -1,0 +1,557 @@
+"""The app as Slack talks to it: the Procfile's `web:` command (gunicorn, two worker processes)
+on loopback, signed requests over real HTTP, and a fake Slack Web API that records every call."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from knowledge.models import FactBase
+from knowledge.store import load_fact_base
+from tests.conftest import ROOT
+from tests.slack.conftest import ADMIN, ASKER, copy_fact_base, free_port, procfile_command
+from tests.slack.fake_slack import (
+    BOT_ID,
+    BOT_TOKEN,
+    BOT_USER_ID,
+    SIGNING_SECRET,
+    Call,
+    FakeSlack,
+    Reply,
+    action_body,
+    event_body,
+    http_request,
+    post_signed,
+    signed_headers,
+    slash_body,
+)
+
+BROADCASTS = ("<!channel>", "<!here>", "<!everyone>", "<!subteam")
+NEW_FACT = """
+[[fact]]
+id = "test-reload-zebra"
+topic = "A fact added while the server runs"
+phrasings = ["what did the zebra committee decide?"]
+
+[[fact.citations]]
+source = "000_80ebed28bbef419f.txt"
+excerpt = "Moscow has firmly rejected a reported US-backed peace proposal for Ukraine"
+"""
+
+
+@dataclass
+class Web:
+    """The running web process and what it was given."""
+
+    port: int
+    fake: FakeSlack
+    knowledge: Path
+    state: Path
+    log: Path
+    counter: int = 0
+
+    def response_url(self) -> str:
+        self.counter += 1
+        return self.fake.response_url(f"r{self.counter}")
+
+    def slash(self, text: str, user: str = ASKER) -> tuple[Reply, str]:
+        url = self.response_url()
+        return post_signed(self.port, slash_body(text, user, url)), url
+
+    def event(self, event: dict[str, Any], event_id: str, retry: int | None = None) -> Reply:
+        extra = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        return post_signed(self.port, event_body(event, event_id), extra if retry else None)
+
+    def action(
+        self, action: dict[str, Any], user: str = ASKER, with_url: bool = True, **options: Any
+    ) -> str:
+        url = self.response_url()
+        body = action_body(action, user, url if with_url else None, **options)
+        reply = post_signed(self.port, body)
+        assert reply.status == 200, reply.text
+        return url
+
+    def base(self) -> FactBase:
+        """The fact base the server was given (its private copy, as it is on disk now)."""
+        return load_fact_base(self.knowledge.parent / "seeds", self.knowledge)
+
+    def health(self) -> dict[str, Any]:
+        reply = http_request(self.port, "GET", "/healthz")
+        assert reply.status == 200, reply.text
+        return reply.json()
+
+    def every_worker(self, want: int = 2, tries: int = 300) -> dict[int, dict[str, Any]]:
+        """/healthz from each worker process (new connections until `want` pids answered)."""
+        seen: dict[int, dict[str, Any]] = {}
+        for _ in range(tries):
+            health = self.health()
+            seen[health["pid"]] = health
+            if len(seen) >= want:
+                return seen
+            time.sleep(0.01)
+        raise AssertionError(f"only workers {sorted(seen)} answered")
+
+
+@pytest.fixture(scope="module")
+def web(fake: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
+    root = tmp_path_factory.mktemp("web")
+    seeds, knowledge = copy_fact_base(root)
+    state, log = root / "state", root / "gunicorn.log"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
+    env.update(
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        PORT=str(port),
+        WEB_CONCURRENCY="2",
+        XDG_RUNTIME_DIR=str(root),  # gunicorn's control socket goes here, not in $HOME
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        PEACEBOT_ADMINS=ADMIN,
+        PEACEBOT_SEEDS_DIR=str(seeds),
+        PEACEBOT_KNOWLEDGE_DIR=str(knowledge),
+        PEACEBOT_STATE_DIR=str(state),
+        PEACEBOT_LOG_LEVEL="INFO",
+    )
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            ["bash", "-c", "exec " + procfile_command("web")],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    server = Web(port, fake, knowledge, state, log)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                server.every_worker()
+                break
+            except (OSError, AssertionError):
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    text = log.read_text()
+    assert BOT_TOKEN not in text and SIGNING_SECRET not in text
+    assert "Traceback" not in text, text
+
+
+def posts_to(channel: str) -> Any:
+    return lambda c: c.method == "chat.postMessage" and c.body.get("channel") == channel
+
+
+def response_posts(fake: FakeSlack, url: str, count: int = 1) -> list[Call]:
+    path = "/" + url.split("/", 3)[3]
+    return fake.wait_for(lambda c: c.path == path, count)
+
+
+def all_text(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False)
+
+
+def unescape_quote(block: dict[str, Any]) -> str:
+    lines = block["text"]["text"].split("\n")
+    assert all(line.startswith("> ") for line in lines)
+    return html.unescape("\n".join(line[2:] for line in lines))
+
+
+def seed_text(name: str) -> str:
+    return (ROOT / "seeds" / name).read_text(encoding="utf-8")
+
+
+# -- health and signatures -------------------------------------------------------------------
+
+
+def test_healthz_reports_the_fact_base_each_worker_serves(web: Web) -> None:
+    expected = web.base()
+    workers = web.every_worker()
+    assert len(workers) == 2
+    for health in workers.values():
+        assert health["status"] == "ok"
+        assert health["facts"] == len(expected.facts)
+        assert health["sources"] == len(expected.sources)
+        assert health["fingerprint"] == expected.fingerprint
+
+
+def test_url_verification_is_answered(web: Web) -> None:
+    body = json.dumps({"token": "legacy", "challenge": "c-3p0", "type": "url_verification"})
+    reply = post_signed(web.port, body)
+    assert reply.status == 200
+    assert reply.json() == {"challenge": "c-3p0"}
+
+
+def test_unsigned_forged_or_stale_requests_get_401_and_do_nothing(web: Web) -> None:
+    before = len(web.fake.snapshot())
+    url = web.response_url()
+    slash = slash_body("who rejected the plan?", ADMIN, url)
+    event = event_body(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D0FORGED",
+            "user": ASKER,
+            "text": "nato",
+            "ts": "1.0",
+        },
+        "EvForged",
+    )
+    stale = int(time.time()) - 6 * 60
+    attempts = [
+        ("no signature", slash, {"Content-Type": "application/x-www-form-urlencoded"}),
+        ("wrong secret", slash, signed_headers(slash, secret="not-the-secret")),
+        ("stale timestamp", slash, signed_headers(slash, timestamp=stale)),
+        ("future timestamp", event, signed_headers(event, timestamp=int(time.time()) + 6 * 60)),
+        ("body changed after signing", event.replace("nato", "NATO"), signed_headers(event)),
+        (
+            "timestamp not a number",
+            slash,
+            {**signed_headers(slash), "X-Slack-Request-Timestamp": "soon"},
+        ),
+    ]
+    for name, body, headers in attempts:
+        reply = http_request(web.port, "POST", "/slack/events", body, headers)
+        assert reply.status == 401, (name, reply.status, reply.text)
+    # A valid request afterwards is answered, and by then nothing was done for the bad ones.
+    reply, _ = web.slash("help")
+    assert reply.status == 200
+    time.sleep(0.3)
+    assert web.fake.snapshot()[before:] == []
+
+
+# -- /peace ----------------------------------------------------------------------------------
+
+
+def test_slash_question_is_answered_ephemerally_with_cited_excerpts(web: Web) -> None:
+    reply, _ = web.slash("who rejected the plan?")
+    assert reply.status == 200
+    message = reply.json()
+    assert message["response_type"] == "ephemeral"
+    blocks = message["blocks"]
+    assert blocks[0]["text"]["text"].startswith(f"<@{ASKER}> asked: ")
+    quote = unescape_quote(blocks[1])
+    assert "rejected" in quote
+    assert any(
+        quote in seed_text(name)
+        for name in ("000_80ebed28bbef419f.txt", "002_f5c7fe294e905a4b.txt")
+    )
+    source_line = blocks[2]["elements"][0]["text"]
+    assert blocks[2]["type"] == "context" and " — " in source_line
+    actions = blocks[-1]["elements"]
+    assert [a["action_id"] for a in actions] == [
+        "peace_share",
+        "peace_feedback_up",
+        "peace_feedback_down",
+    ]
+    assert message["text"]  # the plain fallback
+
+
+def test_help_and_bare_command_explain_usage(web: Web) -> None:
+    for text in ("help", "", "  HELP "):
+        reply, _ = web.slash(text)
+        message = reply.json()
+        assert message["response_type"] == "ephemeral"
+        for usage in ("/peace sources", "/peace help", "/peace reload", "admins only"):
+            assert usage in message["blocks"][0]["text"]["text"]
+
+
+def test_sources_lists_every_article_with_title_and_outlet(web: Web) -> None:
+    reply, _ = web.slash("sources")
+    text = all_text(reply.json()["blocks"])
+    base = web.base()
+    for source in base.sources.values():
+        for piece in source.pieces:
+            assert piece.title in text and piece.outlet in text
+
+
+def test_hostile_and_odd_input_gets_a_polite_escaped_reply(web: Web) -> None:
+    hostile = "<!channel> <!here|here> <!everyone> <!subteam^S0TEAM|@team> <@U0OTHER> "
+    hostile += "nato 20 years & more"
+    reply, _ = web.slash(hostile)
+    assert reply.status == 200
+    for broadcast in BROADCASTS:
+        assert broadcast not in reply.text
+    assert "&lt;!channel&gt;" in reply.text and "&amp; more" in reply.text
+    assert reply.json()["blocks"][1]["text"]["text"].startswith("> ")  # answered: NATO, 20 years
+    # Slack escapes &, < and > in the text it sends: shown once escaped, never twice.
+    reply, _ = web.slash("AT&amp;T &lt;3 nato 20 years")
+    assert "AT&amp;T &lt;3" in reply.json()["blocks"][0]["text"]["text"]
+    assert "&amp;amp;" not in reply.text and "&amp;lt;" not in reply.text
+
+    long_question = ("Что сказал 🇺🇦 Zelensky 和平 about NATO? <!here> " * 400)[:20_000]
+    assert len(long_question.encode("utf-8")) > 20_000
+    for text in (long_question, "🕊️🕊️🕊️", "frobnicate --force", "reload now please"):
+        reply, _ = web.slash(text)
+        assert reply.status == 200, text[:40]
+        message = reply.json()
+        assert message["response_type"] == "ephemeral"
+        assert message["blocks"], text[:40]
+        assert not any(b in reply.text for b in BROADCASTS)
+        assert len(message["blocks"][0]["text"]["text"]) <= 3000
+    declined = web.slash("frobnicate --force")[0].json()
+    assert "don't answer that" in declined["blocks"][1]["text"]["text"]
+    assert web.health()["status"] == "ok"  # no worker went down
+
+
+# -- reload ----------------------------------------------------------------------------------
+
+
+def test_reload_by_a_non_admin_is_refused_politely(web: Web) -> None:
+    fingerprint = web.health()["fingerprint"]
+    reply, url = web.slash("reload", user=ASKER)
+    assert reply.status == 200 and reply.text == ""
+    [post] = response_posts(web.fake, url)
+    assert post.body["response_type"] == "ephemeral"
+    assert "only peacebot admins" in post.body["text"]
+    assert all(h["fingerprint"] == fingerprint for h in web.every_worker().values())
+
+
+def test_reload_reports_changes_and_every_worker_adopts_them(web: Web) -> None:
+    question = "what did the zebra committee decide?"
+    before = web.slash(question)[0].json()
+    assert "don't answer that" in all_text(before)
+    extra = web.knowledge / "facts" / "zz_reload_test.toml"
+    extra.write_text(NEW_FACT, encoding="utf-8")
+    try:
+        reply, url = web.slash("reload", user=ADMIN)
+        assert reply.status == 200
+        [post] = response_posts(web.fake, url)
+        assert "Reloaded the fact base" in post.body["text"]
+        assert "Facts added (1): `test-reload-zebra`" in post.body["text"]
+        new = web.base().fingerprint
+        marker = json.loads((web.state / "fact_base.json").read_text())
+        assert marker["fingerprint"] == new
+        # Both worker processes serve the new fact base (one reloaded, the other followed).
+        assert {h["fingerprint"] for h in web.every_worker().values()} == {new}
+        for _ in range(6):  # fresh connections: the answers come from either worker
+            answer = web.slash(question)[0].json()
+            assert "Moscow has firmly rejected" in all_text(answer["blocks"][1])
+    finally:
+        extra.unlink()
+        reply, url = web.slash("reload", user=ADMIN)
+        [post] = response_posts(web.fake, url)
+        assert "Facts removed (1): `test-reload-zebra`" in post.body["text"]
+        assert {h["fingerprint"] for h in web.every_worker().values()} == {web.base().fingerprint}
+
+
+def test_reload_of_a_broken_fact_base_reports_the_problems_and_keeps_serving(web: Web) -> None:
+    [fingerprint] = {h["fingerprint"] for h in web.every_worker().values()}
+    plan = web.knowledge / "facts" / "plan.toml"
+    original = plan.read_text(encoding="utf-8")
+    plan.write_text(original.replace("Ukraine’s NATO", "Ukraine's NATO", 1), encoding="utf-8")
+    try:
+        _, url = web.slash("reload", user=ADMIN)
+        [post] = response_posts(web.fake, url)
+        text = post.body["text"]
+        assert "kept serving the previous one" in text
+        assert (
+            "plan.toml: fact '" in text and "not verbatim in seeds/000_80ebed28bbef419f.txt" in text
+        )
+        assert all(h["fingerprint"] == fingerprint for h in web.every_worker().values())
+        answer = web.slash("nato 20 years")[0].json()
+        assert "delaying Ukraine’s NATO membership" in all_text(answer["blocks"][1])
+    finally:
+        plan.write_text(original, encoding="utf-8")
+
+
+# -- events ----------------------------------------------------------------------------------
+
+
+def test_app_mention_is_answered_in_its_thread_without_the_mention(web: Web) -> None:
+    in_thread = {
+        "type": "app_mention",
+        "user": ASKER,
+        "channel": "C0THREAD",
+        "ts": "1700000100.000200",
+        "thread_ts": "1700000100.000100",
+        "text": f"<@{BOT_USER_ID}> who rejected the plan?",
+        "event_ts": "1700000100.000200",
+    }
+    top_level = {**in_thread, "channel": "C0TOP", "ts": "1700000200.000300"}
+    del top_level["thread_ts"]
+    assert web.event(in_thread, "EvMention1").status == 200
+    assert web.event(top_level, "EvMention2").status == 200
+    [threaded] = web.fake.wait_for(posts_to("C0THREAD"))
+    [started] = web.fake.wait_for(posts_to("C0TOP"))
+    assert threaded.body["thread_ts"] == "1700000100.000100"
+    assert started.body["thread_ts"] == "1700000200.000300"
+    assert "rejected" in unescape_quote(threaded.body["blocks"][0])
+    assert BOT_USER_ID not in threaded.body["text"]
+    assert threaded.authorization == f"Bearer {BOT_TOKEN}"
+
+
+def test_direct_message_is_answered_in_the_dm(web: Web) -> None:
+    dm = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "D0DIRECT",
+        "user": ASKER,
+        "text": "what did Macron say?",
+        "ts": "1700000300.000100",
+        "event_ts": "1700000300.000100",
+    }
+    assert web.event(dm, "EvDirect1").status == 200
+    [post] = web.fake.wait_for(posts_to("D0DIRECT"))
+    assert "thread_ts" not in post.body
+    assert "Macron" in all_text(post.body["blocks"])
+
+
+def test_messages_from_bots_from_itself_and_edits_are_ignored(web: Web) -> None:
+    base = {
+        "type": "message",
+        "channel_type": "im",
+        "user": ASKER,
+        "text": "nato 20 years",
+        "ts": "1.5",
+    }
+    ignored = {
+        "D0BOT": {**base, "channel": "D0BOT", "bot_id": "B0OTHER"},
+        "D0BOTMSG": {**base, "channel": "D0BOTMSG", "subtype": "bot_message", "user": None},
+        "D0SELF": {**base, "channel": "D0SELF", "user": BOT_USER_ID, "bot_id": BOT_ID},
+        "D0EDIT": {**base, "channel": "D0EDIT", "subtype": "message_changed"},
+        "C0PUBLIC": {**base, "channel": "C0PUBLIC", "channel_type": "channel"},
+        "C0BOTMENTION": {
+            **base,
+            "type": "app_mention",
+            "channel": "C0BOTMENTION",
+            "bot_id": "B0OTHER",
+            "text": f"<@{BOT_USER_ID}> nato",
+        },
+    }
+    for n, event in enumerate(ignored.values()):
+        assert web.event(event, f"EvIgnored{n}").status == 200
+    web.event({**base, "channel": "D0SENTINEL"}, "EvSentinel")
+    web.fake.wait_for(posts_to("D0SENTINEL"))
+    time.sleep(0.3)
+    for channel in ignored:
+        assert web.fake.find(posts_to(channel)) == [], channel
+
+
+def test_a_retried_event_is_answered_once_whichever_worker_gets_it(web: Web) -> None:
+    mention = {
+        "type": "app_mention",
+        "user": ASKER,
+        "channel": "C0RETRY",
+        "ts": "1700000400.000100",
+        "text": f"<@{BOT_USER_ID}> nato 20 years",
+        "event_ts": "1700000400.000100",
+    }
+    assert web.event(mention, "EvRetried").status == 200
+    replies: list[int] = []
+    threads = [
+        threading.Thread(
+            target=lambda n=n: replies.append(web.event(mention, "EvRetried", retry=n).status)
+        )
+        for n in (1, 2, 1, 2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert replies == [200] * 4
+    web.fake.wait_for(posts_to("C0RETRY"))
+    web.event({**mention, "channel": "C0RETRYDONE"}, "EvRetrySentinel")
+    web.fake.wait_for(posts_to("C0RETRYDONE"))
+    time.sleep(0.3)
+    assert len(web.fake.find(posts_to("C0RETRY"))) == 1
+    with sqlite3.connect(web.state / "events.sqlite3") as db:
+        rows = db.execute(
+            "SELECT COUNT(*) FROM handled_events WHERE event_id = 'EvRetried'"
+        ).fetchone()
+    assert rows == (1,)
+
+
+# -- buttons and App Home --------------------------------------------------------------------
+
+
+def test_suggestion_button_answers_the_suggestion_in_place(web: Web) -> None:
+    declined = web.slash("what is the price of bitcoin")[0].json()
+    suggestions = next(b for b in declined["blocks"] if b.get("block_id") == "peace_suggestions")
+    first = suggestions["elements"][0]
+    assert 1 <= len(suggestions["elements"]) <= 3
+    url = web.action({"action_id": first["action_id"], "value": first["value"]}, ephemeral=True)
+    [post] = response_posts(web.fake, url)
+    assert post.body["replace_original"] is True and post.body["response_type"] == "ephemeral"
+    blocks = post.body["blocks"]
+    assert blocks[0]["text"]["text"].startswith(f"<@{ASKER}> asked: ")
+    assert blocks[1]["text"]["text"].startswith("> ")  # an answer, quoted
+    assert blocks[-1]["elements"][0]["action_id"] == "peace_share"
+
+
+def test_share_posts_the_answer_publicly_attributed_to_the_asker(web: Web) -> None:
+    answer = web.slash("macron quote")[0].json()
+    share = answer["blocks"][-1]["elements"][0]
+    url = web.action({"action_id": share["action_id"], "value": share["value"]}, ephemeral=True)
+    public, removed = response_posts(web.fake, url, count=2)
+    assert public.body["response_type"] == "in_channel" and public.body["replace_original"] is False
+    assert public.body["blocks"][0]["text"]["text"].startswith(f"<@{ASKER}> asked: _macron quote_")
+    assert public.body["blocks"][1:3] == answer["blocks"][1:3]  # the same excerpt and source
+    assert "peace_share" not in all_text(public.body["blocks"])
+    assert "peace_feedback_up" in all_text(public.body["blocks"])
+    assert removed.body["delete_original"] is True
+
+
+def test_feedback_is_acknowledged_in_place(web: Web) -> None:
+    answer = web.slash("who rejected the plan?")[0].json()
+    down = answer["blocks"][-1]["elements"][2]
+    url = web.action({"action_id": down["action_id"], "value": down["value"]}, ephemeral=True)
+    [post] = response_posts(web.fake, url)
+    assert post.body["replace_original"] is True
+    blocks = post.body["blocks"]
+    assert blocks[:-2] == answer["blocks"][:-1]  # the answer itself is unchanged
+    assert [e["action_id"] for e in blocks[-2]["elements"]] == ["peace_share"]
+    assert "Thanks for the feedback" in blocks[-1]["elements"][0]["text"]
+
+
+def test_app_home_shows_usage_sources_and_size_and_reload_for_admins(web: Web) -> None:
+    for user, channel in ((ASKER, "D0HOME1"), (ADMIN, "D0HOME2")):
+        event = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": channel,
+            "tab": "home",
+            "event_ts": "1700000500.000100",
+        }
+        assert web.event(event, f"EvHome{user}").status == 200
+    views = {
+        c.body["user_id"]: c.body["view"]
+        for c in web.fake.wait_for(lambda c: c.method == "views.publish", count=2)
+    }
+    base = web.base()
+    for user, view in views.items():
+        text = all_text(view)
+        assert view["type"] == "home"
+        assert "/peace sources" in text and f"{len(base.facts)} curated facts" in text
+        assert "<!date^" in text  # when the fact base was loaded, in the reader's time zone
+        assert all(p.title in text for s in base.sources.values() for p in s.pieces)
+        assert ("peace_reload" in text) == (user == ADMIN)
+    before = len(web.fake.find(lambda c: c.method == "views.publish"))
+    web.action(
+        {"action_id": "peace_reload", "value": "reload"},
+        user=ADMIN,
+        with_url=False,
+        container={"type": "view", "view_id": "V0HOME"},
+    )
+    published = web.fake.wait_for(lambda c: c.method == "views.publish", count=before + 1)[-1]
+    assert published.body["user_id"] == ADMIN
+    assert "Reloaded the fact base" in all_text(published.body["view"])
