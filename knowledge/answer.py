@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 # Calibrated on tests/data/questions.toml (see `python -m bot evaluate`): below these a question
 # is declined rather than answered with a quote that would probably be beside the point.
 ANSWER_THRESHOLD = 62.0
-MIN_COVERAGE = 0.75
+MIN_COVERAGE = 0.8
 # Supporting citations from other facts must score at least this close to the best one.
 SUPPORT_MARGIN = 12.0
 MAX_SUPPORTING = 2
@@ -70,6 +70,7 @@ class Answerer:
         self.index = index or Index(base)
         self._facts: dict[str, Fact] = {f.id: f for f in base.facts}
         self._passages: dict[str, Citation] = {p.id: p.citation for p in base.passages}
+        self._central = sorted(base.facts, key=lambda f: -len({c.source for c in f.citations}))
 
     def answer(self, question: str) -> Answer:
         """Answer `question` with verbatim excerpts, or decline with up to three suggestions."""
@@ -145,7 +146,8 @@ class Answerer:
 
     def _suggestions(self, hits: list[Hit]) -> tuple[str, ...]:
         chosen: list[Fact] = [self._facts[h.key] for h in hits if h.kind == "fact"]
-        for fact in self.base.facts:  # the fact base's opening facts as a fallback
+        # With nothing related, offer the facts most sources speak to: the story's core.
+        for fact in self._central:
             if len(chosen) >= MAX_SUGGESTIONS:
                 break
             if fact not in chosen:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from knowledge.models import FactBase
+from knowledge.models import UNKNOWN_OUTLET, Citation, FactBase
 from knowledge.text import STOPWORDS, AliasMap, content_stems, is_generic, stem, words
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000
 # A passage (uncurated sentence) is worth this fraction of a curated fact with the same match.
 PASSAGE_WEIGHT = 0.86
+# A heading ("US-Russia Peace Plan: Key Proposals") names a topic without saying anything about it.
+HEADING_WEIGHT = 0.6
 # Weight of a stem found only in a fact's excerpts, not in how people ask for it.
 ANSWER_SIDE_WEIGHT = 0.9
 # How a score is made: question coverage, closeness to the best phrasing, string similarity.
@@ -75,11 +77,27 @@ class _Entry:
     answer: frozenset[str]
     phrasings: tuple[frozenset[str], ...]
     phrase_texts: tuple[str, ...]
+    heading: bool = False
 
 
 def _plausible_typo(typed: str, known: str) -> bool:
     # People rarely get the first letter wrong; swapping the first two is the exception.
     return typed[0] == known[0] or (typed[:2] == known[1::-1] and typed[2:3] == known[2:3])
+
+
+def _looks_like_heading(source_text: str, citation: Citation) -> bool:
+    """A short line with no closing punctuation that is not a list item."""
+    excerpt = citation.excerpt
+    line_start = source_text.rfind("\n", 0, citation.start) + 1
+    listed = source_text[line_start : citation.start].strip() != ""
+    ends = excerpt.rstrip("”\"’')").endswith((".", "!", "?", ":"))
+    return not listed and not ends and len(excerpt.split()) <= 10
+
+
+def _source_words(base: FactBase, citation: Citation) -> str:
+    piece = base.sources[citation.source].piece_at(citation.start)
+    outlet = "" if piece.outlet == UNKNOWN_OUTLET else piece.outlet
+    return " ".join([outlet, *piece.aliases])
 
 
 class Index:
@@ -92,9 +110,15 @@ class Index:
         for fact in base.facts:
             ask_texts = [*fact.phrasings, fact.topic, *fact.aliases]
             answer_texts = [c.excerpt for c in fact.citations]
-            self._add(fact.id, "fact", ask_texts, answer_texts)
+            sources = [_source_words(base, c) for c in fact.citations]
+            self._add(fact.id, "fact", ask_texts, answer_texts, sources)
         for passage in base.passages:
-            self._add(passage.id, "passage", [], [passage.citation.excerpt])
+            citation = passage.citation
+            self._add(
+                passage.id, "passage", [], [citation.excerpt], [_source_words(base, citation)]
+            )
+            text = base.sources[citation.source].text
+            self._entries[-1].heading = _looks_like_heading(text, citation)
 
         self._postings: dict[str, list[int]] = defaultdict(list)
         for position, entry in enumerate(self._entries):
@@ -145,9 +169,17 @@ class Index:
     def _tokens(self, text: str) -> list[str]:
         return self.aliases.apply(words(text))
 
-    def _add(self, key: str, kind: str, ask_texts: list[str], answer_texts: list[str]) -> None:
+    def _add(
+        self,
+        key: str,
+        kind: str,
+        ask_texts: list[str],
+        answer_texts: list[str],
+        source_texts: list[str],
+    ) -> None:
         ask_lists = [content_stems(self._tokens(t)) for t in ask_texts]
         answer_lists = [content_stems(self._tokens(t)) for t in answer_texts]
+        source_stems = {s for t in source_texts for s in content_stems(self._tokens(t))}
         phrasings = ask_lists if ask_lists else answer_lists
         texts = ask_texts if ask_texts else answer_texts
         self._entries.append(
@@ -155,7 +187,9 @@ class Index:
                 key=key,
                 kind=kind,
                 ask=frozenset(s for lst in ask_lists for s in lst),
-                answer=frozenset(s for lst in answer_lists for s in lst),
+                # Naming the outlet ("what does NextMinuteNews say about...") is no reason
+                # to decline: the source's names count as part of what an entry says.
+                answer=frozenset(s for lst in answer_lists for s in lst) | source_stems,
                 phrasings=tuple(frozenset(lst) for lst in phrasings),
                 phrase_texts=tuple(" ".join(self._tokens(t)) for t in texts),
             )
@@ -203,7 +237,10 @@ class Index:
         raw = words(question[:MAX_QUESTION_CHARS])
         corrected_tokens = [self._correct(t) for t in raw]
         corrections = tuple((a, b) for a, b in zip(raw, corrected_tokens, strict=True) if a != b)
-        tokens = self.aliases.apply(corrected_tokens)
+        # One or two letters the fact base never uses ("hw", "r") are noise, not a topic.
+        tokens = [
+            t for t in self.aliases.apply(corrected_tokens) if len(t) > 2 or t in self._vocabulary
+        ]
         generic: dict[str, bool] = {}
         for token in tokens:
             if token not in STOPWORDS:
@@ -265,5 +302,5 @@ class Index:
             W_COVERAGE * coverage + W_PHRASE * best_phrase + W_CLOSENESS * closeness * coverage
         )
         if entry.kind == "passage":
-            score *= PASSAGE_WEIGHT
+            score *= HEADING_WEIGHT if entry.heading else PASSAGE_WEIGHT
         return Hit(entry.key, entry.kind, round(score, 3), round(coverage, 4))

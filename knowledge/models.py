@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# The outlet of an article whose metadata does not name one.
+UNKNOWN_OUTLET = "outlet not named"
+
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=True)
 
 
@@ -28,6 +31,7 @@ class PieceEntry(BaseModel):
     outlet: str = Field(min_length=1)
     kind: str = Field(min_length=1)
     starts_with: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
 
 
 class SourceEntry(BaseModel):
@@ -68,6 +72,7 @@ class Piece:
     kind: str
     start: int
     end: int
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from knowledge.models import (
     Piece,
     Source,
     SourceEntry,
+    UNKNOWN_OUTLET,
 )
 from knowledge.sentences import split_sentences
 
@@ -33,7 +34,6 @@ logger = logging.getLogger(__name__)
 SOURCES_FILE = "sources.toml"
 ALIASES_FILE = "aliases.toml"
 FACTS_DIR = "facts"
-UNKNOWN_OUTLET = "outlet not named"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +108,7 @@ class _PieceStart:
     outlet: str
     kind: str
     start: int
+    aliases: tuple[str, ...] = ()
 
 
 def _default_piece(text: str) -> _PieceStart:
@@ -131,14 +132,17 @@ def _locate_pieces(
                     f"no line of the article starts with {piece.starts_with!r}",
                 )
                 continue
-            starts.append(_PieceStart(piece.title, piece.outlet, piece.kind, at))
+            starts.append(
+                _PieceStart(piece.title, piece.outlet, piece.kind, at, tuple(piece.aliases))
+            )
     starts.sort(key=lambda p: p.start)
     if starts and starts[0].start > 0:
         # Text before the first named piece still belongs somewhere: the first piece.
-        starts[0] = _PieceStart(starts[0].title, starts[0].outlet, starts[0].kind, 0)
+        starts[0] = replace(starts[0], start=0)
     ends = [p.start for p in starts[1:]] + [len(text)]
     return tuple(
-        Piece(p.title, p.outlet, p.kind, p.start, end) for p, end in zip(starts, ends, strict=True)
+        Piece(p.title, p.outlet, p.kind, p.start, end, p.aliases)
+        for p, end in zip(starts, ends, strict=True)
     )
 
 

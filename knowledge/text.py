@@ -162,7 +162,8 @@ GENERIC = frozenset(
     speak stand start stay step stick still stop straight strange such suggest suppose sure
     surprise take tend thing think throw tight totally touch tough true try turn uneasy
     unhappy unlikely unsure upset use usual very want watch way well whole wide willing wish
-    wonder work worried worry worse worth write wrong yet beyond stake stakes earlier
+    wonder work worried worry worse worth write wrong yet beyond stake stakes earlier predict
+    forecast
     """.split()
 )
 
