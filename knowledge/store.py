@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from rapidfuzz import fuzz
 
 from knowledge.models import (
+    UNKNOWN_OUTLET,
     Citation,
     Fact,
     FactBase,
@@ -25,7 +26,6 @@ from knowledge.models import (
     Piece,
     Source,
     SourceEntry,
-    UNKNOWN_OUTLET,
 )
 from knowledge.sentences import split_sentences
 

@@ -13,7 +13,9 @@ from tests.conftest import ROOT
 Workspace = tuple[Path, Path]
 
 
-def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
     environment.update(env or {})
     return subprocess.run(
@@ -82,7 +84,10 @@ def test_check_reports_coverage() -> None:
 def test_check_fails_on_a_broken_fact_base_naming_file_and_entry(workspace: Workspace) -> None:
     seeds, knowledge = workspace
     plan = knowledge / "facts" / "plan.toml"
-    plan.write_text(plan.read_text(encoding="utf-8").replace("Ukraine’s NATO", "Ukraine's NATO", 1), encoding="utf-8")
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace("Ukraine’s NATO", "Ukraine's NATO", 1),
+        encoding="utf-8",
+    )
     env = {"PEACEBOT_SEEDS_DIR": str(seeds), "PEACEBOT_KNOWLEDGE_DIR": str(knowledge)}
     result = run("check", env=env)
     assert result.returncode == 1
