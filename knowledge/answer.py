@@ -124,7 +124,11 @@ class Answerer:
         # to ("what do Kyiv's Western allies think..."); otherwise keep the curator's order,
         # which puts the best general answer first.
         relevance = [self.index.relevance(query, f"{c.excerpt} {c.outlet} {c.kind}") for c in cited]
-        best = max(range(len(cited)), key=lambda i: (relevance[i], -i))
+        # A question quoted from an interview is context, never the lead answer.
+        candidates = [
+            i for i, c in enumerate(cited) if not c.excerpt.rstrip("”’\"' ").endswith("?")
+        ]
+        best = max(candidates or [0], key=lambda i: (relevance[i], -i))
         if relevance[best] - relevance[0] >= REORDER_MARGIN:
             cited.insert(0, cited.pop(best))
         return cited
