@@ -8,19 +8,16 @@ factory `bot.server:create_app()`, the web process's own composition root.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from bot import cli
-from bot.config import PROJECT_ROOT, Settings
+from bot.config import PROJECT_ROOT, Settings, SettingsError, configure_logging, load_settings
 from bot.shell import run_shell
 from knowledge.answer import Answerer
 from knowledge.store import FactBaseError, load_fact_base
-
-logger = logging.getLogger("bot")
 
 DEFAULT_QUESTION_FILES = [
     PROJECT_ROOT / "tests" / "data" / "questions.toml",
@@ -66,12 +63,12 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     """Run the command in `argv`; returns the process exit status."""
     console = console or Console()
     args = build_parser().parse_args(argv)
-    settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=console.stderr,
-    )
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        console.stderr.write(f"error: {exc}\n")
+        return 2
+    configure_logging(settings.log_level, console.stderr)
     command = args.command
     if command is None and settings.has_socket_mode_token:
         command = "socket"
@@ -104,9 +101,8 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
 
 def _socket_mode(settings: Settings, console: Console) -> int:
     # Imported here: the command line and the shell do not need Slack's libraries.
-    from bot.server import configure_logging, run_socket_mode
+    from bot.server import run_socket_mode
 
-    configure_logging(settings.log_level, console.stderr)
     try:
         return run_socket_mode(settings)
     except FactBaseError as exc:

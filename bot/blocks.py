@@ -34,6 +34,7 @@ VALUE_LIMIT = 2000
 SHOWN_QUESTION_LIMIT = 300
 FALLBACK_LIMIT = 3000
 LISTED_LIMIT = 20  # ids or problems listed before "and N more"
+VIEW_BLOCK_LIMIT = 100  # Slack refuses a Home tab view with more blocks
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 HELP = (
@@ -307,23 +308,38 @@ def slack_date(timestamp: float) -> str:
     return f"<!date^{int(timestamp)}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
+def capped_sections(lines: Sequence[str], limit: int) -> list[Block]:
+    """`sections(lines)` in at most `limit` blocks: the first lines that fit, then a line saying
+    how many were left out."""
+    if len(sections(lines)) <= limit:
+        return sections(lines)
+    # The most lines that fit in limit - 1 blocks (block counts only grow with more lines).
+    low, high = 0, len(lines)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(sections(lines[:middle])) <= limit - 1:
+            low = middle
+        else:
+            high = middle - 1
+    return [*sections(lines[:low]), context(f"…and {len(lines) - low} more not shown here.")]
+
+
 def home_view(
     base: FactBase, loaded_at: float, *, is_admin: bool, notice: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """The App Home tab: how to ask, the sources, the fact base's size; Reload for admins."""
+    """The App Home tab: how to ask, the fact base's size, Reload for admins, then the sources.
+
+    The sources come last and are the part cut short when there are too many for one view.
+    """
     blocks: list[Block] = [
         {"type": "header", "text": plain("peacebot")},
         section(HELP),
-        {"type": "divider"},
-        section(f"*Sources ({len(base.sources)} files)*"),
-        *sections(source_lines(base.sources)),
         context(
             f"{len(base.facts)} curated facts · {len(base.passages)} searchable sentences · "
             f"fact base `{base.fingerprint[:12]}` loaded {slack_date(loaded_at)}"
         ),
     ]
     if is_admin:
-        blocks.append({"type": "divider"})
         blocks.append(
             {
                 "type": "actions",
@@ -331,6 +347,9 @@ def home_view(
                 "elements": [button("Reload the fact base", ACTION_RELOAD, "reload")],
             }
         )
-    if notice:
-        blocks.extend(sections(notice))
-    return {"type": "home", "blocks": blocks[:100]}
+    blocks.extend(sections(notice))
+    blocks.append({"type": "divider"})
+    blocks.append(section(f"*Sources ({len(base.sources)} files)*"))
+    room = VIEW_BLOCK_LIMIT - len(blocks)
+    blocks.extend(capped_sections(source_lines(base.sources), room))
+    return {"type": "home", "blocks": blocks}

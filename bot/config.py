@@ -1,17 +1,24 @@
-"""Settings, read once from the environment and a `.env` file (adapter layer).
+"""Settings, read once from the environment and a `.env` file, and the logging they ask for
+(adapter layer).
 
-Build `Settings()` in the composition root and pass it down; tests construct it explicitly.
+Build them with `load_settings()` in the composition root and pass them down; tests construct
+`Settings` explicitly.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, TextIO
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 class Settings(BaseSettings):
@@ -33,7 +40,7 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "knowledge", validation_alias="PEACEBOT_KNOWLEDGE_DIR"
     )
     state_dir: Path = Field(default=PROJECT_ROOT / "state", validation_alias="PEACEBOT_STATE_DIR")
-    log_level: str = Field(default="WARNING", validation_alias="PEACEBOT_LOG_LEVEL")
+    log_level: LogLevel = Field(default="WARNING", validation_alias="PEACEBOT_LOG_LEVEL")
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -42,6 +49,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        # `info` and ` Info ` mean INFO; anything else is a settings error naming the choices.
+        return value.strip().upper() if isinstance(value, str) else value
 
     @property
     def has_slack_credentials(self) -> bool:
@@ -53,3 +66,28 @@ class Settings(BaseSettings):
         """Whether Socket Mode can run (an app-level token as well as a bot token)."""
         token = self.slack_app_token
         return self.has_slack_credentials and token is not None and bool(token.get_secret_value())
+
+
+class SettingsError(ValueError):
+    """The environment holds a setting that is not valid; the message names each variable."""
+
+
+def load_settings() -> Settings:
+    """The settings from the environment and `.env` (raises SettingsError, never a traceback)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        # Each variable and what is wrong with it, but not the value (it could be a token).
+        problems = "; ".join(
+            f"{'.'.join(map(str, error['loc'])) or 'settings'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from None
+
+
+def configure_logging(level: str, stream: TextIO | None = None) -> None:
+    """Logging for a process, configured once by its composition root; the Slack libraries' own
+    logs stay at WARNING or above."""
+    logging.basicConfig(level=level, format=LOG_FORMAT, stream=stream or sys.stderr)
+    # slack_sdk logs request headers and bodies at DEBUG: they hold tokens.
+    logging.getLogger("slack_sdk").setLevel(max(logging.getLogger().level, logging.WARNING))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,9 @@ class EventLedger:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
+        # closing() closes the connection; `with db` commits (a connection's own `with` does not
+        # close it).
+        with closing(self._connect()) as db, db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS handled_events ("
@@ -33,20 +36,15 @@ class EventLedger:
             db.execute(
                 "DELETE FROM handled_events WHERE claimed_at < ?", (time.time() - KEEP_SECONDS,)
             )
-        db.close()
 
     def claim(self, event_id: str) -> bool:
         """Record `event_id`; true if this call was the first to do so."""
-        db = self._connect()
-        try:
-            with db:
-                cursor = db.execute(
-                    "INSERT OR IGNORE INTO handled_events (event_id, claimed_at) VALUES (?, ?)",
-                    (event_id, time.time()),
-                )
+        with closing(self._connect()) as db, db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO handled_events (event_id, claimed_at) VALUES (?, ?)",
+                (event_id, time.time()),
+            )
             first = cursor.rowcount == 1
-        finally:
-            db.close()
         if not first:
             logger.info("event %s already handled; not replying again", event_id)
         return first

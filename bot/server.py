@@ -13,15 +13,18 @@ import logging
 import os
 import re
 import sys
+import tempfile
+import time
 from collections.abc import Callable, Iterable
-from typing import Any, TextIO
+from pathlib import Path
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError, configure_logging, load_settings
 from bot.holder import AnswererHolder
 from bot.ledger import LEDGER_NAME, EventLedger
 from bot.slack_app import create_bolt_app
@@ -32,20 +35,13 @@ logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 WORKER_BOOT_ERROR = 3  # gunicorn stops the whole server when a worker exits with this status
+WORKER_FAILED = 1  # gunicorn starts another worker; the others keep serving
+RESPAWN_DELAY = 1.0  # seconds a failed worker waits, so gunicorn does not respawn in a tight loop
+SERVING_NAME = "serving.json"  # which server last booted a worker (see `has_served`)
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")  # what Slack sends: HMAC-SHA256 in lowercase hex
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
-
-
-def configure_logging(level: str, stream: TextIO | None = None) -> None:
-    """Logging for a server process; the Slack libraries' own logs stay at WARNING."""
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s",
-        stream=stream or sys.stderr,
-    )
-    # slack_sdk logs request headers and bodies at DEBUG: they hold tokens.
-    logging.getLogger("slack_sdk").setLevel(max(logging.getLogger().level, logging.WARNING))
 
 
 def build_slack_app(settings: Settings) -> tuple[App, AnswererHolder]:
@@ -74,9 +70,9 @@ class SlackWsgiApp:
             path = environ.get("PATH_INFO", "")
             if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in {"GET", "HEAD"}:
                 return self.health(start_response)
-            timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "0")
-            if path == EVENTS_PATH and not _TIMESTAMP.fullmatch(timestamp):
-                # Bolt would fail on a non-numeric timestamp with a 500; it is just unsigned.
+            if path == EVENTS_PATH and not _well_formed(environ):
+                # Not signed as Slack signs. Refused here, before Bolt: a non-numeric timestamp
+                # or a non-ASCII signature makes its verifier raise instead of answer False.
                 return _reply(start_response, "401 Unauthorized", {"error": "invalid request"})
             return self.slack(environ, start_response)
         except Exception as error:  # a bad request must never take the worker down
@@ -100,6 +96,13 @@ class SlackWsgiApp:
         )
 
 
+def _well_formed(environ: dict[str, Any]) -> bool:
+    """Whether the signature headers have the shape Slack's have (Bolt checks their values)."""
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    return bool(_TIMESTAMP.fullmatch(timestamp) and _SIGNATURE.fullmatch(signature))
+
+
 def _reply(start_response: StartResponse, status: str, data: dict[str, Any]) -> list[bytes]:
     body = json.dumps(data).encode("utf-8")
     headers = [("content-type", "application/json"), ("content-length", str(len(body)))]
@@ -116,11 +119,21 @@ def create_wsgi_app(settings: Settings) -> SlackWsgiApp:
 
 
 def create_app() -> SlackWsgiApp:
-    """gunicorn's factory: `gunicorn 'bot.server:create_app()'` (see the Procfile)."""
-    settings = Settings()
+    """gunicorn's factory: `gunicorn 'bot.server:create_app()'` (see the Procfile).
+
+    A worker that cannot start exits with gunicorn's boot-error status, which stops the whole
+    server, only if no worker of this server has started yet (a deploy that would serve nothing).
+    Once one has, a worker that cannot start (files broken on disk since, Slack unreachable for a
+    moment) exits with an ordinary failure: gunicorn starts another and the others keep serving.
+    """
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        sys.stderr.write(f"not starting: {exc}\n")
+        sys.exit(WORKER_BOOT_ERROR)
     configure_logging(settings.log_level)
     try:
-        return create_wsgi_app(settings)
+        app = create_wsgi_app(settings)
     except FactBaseError as exc:
         logger.error("the fact base does not load; not starting:")
         for problem in exc.problems:
@@ -131,7 +144,55 @@ def create_app() -> SlackWsgiApp:
         logger.error("not starting: Slack refused the bot token (%s)", type(exc).__name__)
     except OSError as exc:
         logger.error("not starting: Slack API unreachable (%s)", type(exc).__name__)
+    else:
+        record_serving(settings.state_dir)
+        return app
+    if has_served(settings.state_dir):
+        logger.error(
+            "this server is already serving: worker %d exits and gunicorn starts another; "
+            "the other workers keep serving the fact base they loaded",
+            os.getpid(),
+        )
+        time.sleep(RESPAWN_DELAY)
+        sys.exit(WORKER_FAILED)
     sys.exit(WORKER_BOOT_ERROR)
+
+
+def server_id() -> str:
+    """The server this worker belongs to: its parent (gunicorn's arbiter), by pid and start time
+    (a restarted server may get the same pid, in a container especially)."""
+    parent = os.getppid()
+    try:
+        # Field 22 of /proc/PID/stat, counted after the parenthesised command name.
+        started = Path(f"/proc/{parent}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        started = "?"  # not Linux: the pid alone
+    return f"{parent}:{started}"
+
+
+def record_serving(state_dir: Path) -> None:
+    """Note in the state dir that this server has a worker serving (written atomically)."""
+    payload = json.dumps({"server": server_id(), "pid": os.getpid(), "at": time.time()})
+    temp = None
+    try:
+        fd, temp = tempfile.mkstemp(dir=state_dir, prefix=".serving-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload)
+        os.replace(temp, state_dir / SERVING_NAME)
+    except OSError as exc:
+        # Not fatal: a later worker that cannot start would then stop the server (status 3).
+        logger.warning("could not record the serving worker (%s)", type(exc).__name__)
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
+
+
+def has_served(state_dir: Path) -> bool:
+    """Whether a worker of this server has started before (see `record_serving`)."""
+    try:
+        data = json.loads((state_dir / SERVING_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("server") == server_id()
 
 
 def run_socket_mode(settings: Settings) -> int:

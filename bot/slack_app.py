@@ -31,6 +31,17 @@ COMMAND = "/peace"
 _HELP_WORDS = {"", "help", "?", "usage"}
 
 
+def parse_command(text: str) -> str | None:
+    """The command `text` asks for (`help`, `sources` or `reload`), or None for a question.
+
+    `text` is as Slack sends it, with `&`, `<` and `>` escaped.
+    """
+    command = " ".join(blocks.unescape(text).split()).lower()
+    if command in _HELP_WORDS:
+        return "help"
+    return command if command in {"sources", "reload"} else None
+
+
 @dataclass(frozen=True)
 class Peacebot:
     """What the listeners share: who may reload, the live answerer, the event ledger."""
@@ -68,15 +79,14 @@ class Peacebot:
         `text` is as Slack sends it, with `&`, `<` and `>` escaped: it is unescaped here (and
         escaped again wherever a reply shows it).
         """
-        text = blocks.unescape(text)
-        command = " ".join(text.split()).lower()
-        if command in _HELP_WORDS:
+        command = parse_command(text)
+        if command == "help":
             return blocks.help_message()
         if command == "sources":
             return blocks.sources_message(self.holder.base.sources)
         if command == "reload":
             return self.reload(user_id)
-        return self.answer(text, **render)
+        return self.answer(blocks.unescape(text), **render)
 
     def home(self, user_id: str, notice: list[str] | None = None) -> dict[str, Any]:
         return blocks.home_view(
@@ -87,14 +97,8 @@ class Peacebot:
         )
 
 
-def create_bolt_app(
-    settings: Settings,
-    holder: AnswererHolder,
-    ledger: EventLedger,
-    *,
-    client: WebClient | None = None,
-) -> App:
-    """The Bolt app with every listener registered. Calls auth.test (via `client`) once."""
+def create_bolt_app(settings: Settings, holder: AnswererHolder, ledger: EventLedger) -> App:
+    """The Bolt app with every listener registered. Calls auth.test once."""
     if not settings.has_slack_credentials or settings.slack_bot_token is None:
         raise ValueError("SLACK_BOT_TOKEN is required for the Slack app")
     token = settings.slack_bot_token.get_secret_value()
@@ -102,7 +106,7 @@ def create_bolt_app(
     app = App(
         name="peacebot",
         # Bolt makes a WebClient per request copying this one's base_url: SLACK_API_URL holds.
-        client=client or WebClient(token=token, base_url=settings.slack_api_url),
+        client=WebClient(token=token, base_url=settings.slack_api_url),
         # An explicit value, so Bolt does not read the environment (Socket Mode needs none).
         signing_secret=secret.get_secret_value() if secret else "",
         request_verification_enabled=True,
@@ -115,7 +119,7 @@ def create_bolt_app(
         )
     peacebot = Peacebot(admins=settings.admins, holder=holder, ledger=ledger)
     app.middleware(_sync_middleware(holder))
-    app.error(_on_error)
+    app.error(handle_error)
     register_command(app, peacebot)
     register_events(app, peacebot)
     register_actions(app, peacebot)
@@ -153,12 +157,14 @@ def _sync_middleware(holder: AnswererHolder) -> Callable[..., None]:
 
 def register_command(app: App, peacebot: Peacebot) -> None:
     @app.command(COMMAND)
-    def on_peace(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    def handle_peace_command(
+        ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
+    ) -> None:
         text, user_id = command.get("text") or "", command.get("user_id")
-        if " ".join(text.split()).lower() == "reload":
+        if parse_command(text) == "reload":
             ack()  # a reload may outgrow Slack's 3 seconds: the outcome goes to response_url
             with after_ack(command, context):
-                send(respond, peacebot.reload(user_id), response_type="ephemeral")
+                send(respond, peacebot.reply(text, user_id), response_type="ephemeral")
             return
         message = peacebot.reply(text, user_id, asked_by=user_id, shareable=True)
         ack({**message, "response_type": "ephemeral"})
@@ -179,7 +185,7 @@ def _from_a_bot(event: dict[str, Any]) -> bool:
 
 def register_events(app: App, peacebot: Peacebot) -> None:
     @app.event("app_mention")
-    def on_mention(
+    def handle_app_mention(
         event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         if _from_a_bot(event) or not peacebot.ledger.claim(_event_id(body)):
@@ -190,7 +196,7 @@ def register_events(app: App, peacebot: Peacebot) -> None:
         client.chat_postMessage(channel=event["channel"], thread_ts=thread, **message)
 
     @app.event("message")
-    def on_message(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    def handle_message(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         # Only plain messages in a DM with the bot; edits, joins and bots' messages are not
         # questions (Bolt already drops the bot's own messages).
         if event.get("channel_type") != "im" or event.get("subtype") or _from_a_bot(event):
@@ -202,7 +208,7 @@ def register_events(app: App, peacebot: Peacebot) -> None:
         client.chat_postMessage(channel=event["channel"], thread_ts=thread, **message)
 
     @app.event("app_home_opened")
-    def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
+    def handle_app_home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab") == "home":
             client.views_publish(user_id=event["user"], view=peacebot.home(event["user"]))
 
@@ -222,13 +228,13 @@ def _is_ephemeral(body: dict[str, Any]) -> bool:
 def send(respond: Respond, message: Message, **options: Any) -> None:
     """Post to the response_url, logging (not raising) when Slack refuses."""
     result = respond(**message, **options)
-    if getattr(result, "status_code", 200) != 200:
+    if result.status_code != 200:
         logger.warning("response_url post failed: status %s", result.status_code)
 
 
 def register_actions(app: App, peacebot: Peacebot) -> None:
     @app.action(blocks.ACTION_SUGGEST)
-    def on_suggestion(
+    def handle_suggestion_button(
         ack: Ack,
         body: dict[str, Any],
         action: dict[str, Any],
@@ -245,7 +251,7 @@ def register_actions(app: App, peacebot: Peacebot) -> None:
             send(respond, message, replace_original=True, response_type=kind)
 
     @app.action(blocks.ACTION_SHARE)
-    def on_share(
+    def handle_share_button(
         ack: Ack,
         body: dict[str, Any],
         action: dict[str, Any],
@@ -261,7 +267,7 @@ def register_actions(app: App, peacebot: Peacebot) -> None:
             send(respond, {"text": ""}, delete_original=True)
 
     @app.action(blocks.ACTION_FEEDBACK)
-    def on_feedback(
+    def handle_feedback_button(
         ack: Ack,
         body: dict[str, Any],
         action: dict[str, Any],
@@ -281,7 +287,7 @@ def register_actions(app: App, peacebot: Peacebot) -> None:
             send(respond, message, replace_original=True)
 
     @app.action(blocks.ACTION_RELOAD)
-    def on_reload_button(
+    def handle_reload_button(
         ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         ack()
@@ -296,12 +302,15 @@ def register_actions(app: App, peacebot: Peacebot) -> None:
 # -- failures --------------------------------------------------------------------------------
 
 
+def _where(error: BaseException) -> str:
+    frames = traceback.extract_tb(error.__traceback__)
+    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+
+
 def _log_failure(error: BaseException, body: dict[str, Any]) -> None:
     # The type and place only: an exception's text may quote a request, a reply or a token.
-    frames = traceback.extract_tb(error.__traceback__)
-    where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
     ref = body.get("event_id") or body.get("trigger_id") or "?"
-    logger.error("listener failed: %s at %s (ref %s)", type(error).__name__, where, ref)
+    logger.error("listener failed: %s at %s (ref %s)", type(error).__name__, _where(error), ref)
 
 
 def apologize(body: dict[str, Any], context: BoltContext) -> None:
@@ -335,13 +344,27 @@ def after_ack(body: dict[str, Any], context: BoltContext) -> Iterator[None]:
         apologize(body, context)
 
 
-def _on_error(
+def handle_error(
     error: Exception,
     body: dict[str, Any],
     context: BoltContext,
     response: BoltResponse | None,
 ) -> BoltResponse | None:
-    """Bolt's error handler (failures in middleware, in events, or before `ack()`)."""
+    """Bolt's error handler (failures in middleware, in events, or before `ack()`).
+
+    Bolt calls it for a failure anywhere, the request's signature check included (a non-ASCII
+    signature makes it raise): only a request Bolt went on to authorize, which it does after
+    verifying the signature, is apologised to. Anything else is just logged and refused.
+    """
+    if context.authorize_result is None:
+        # Unverified: the body is whatever anyone sent. Acting on it would post to a channel or
+        # a response_url of their choosing; even its ids are not worth logging.
+        logger.warning(
+            "refused a request that failed before it was verified: %s at %s",
+            type(error).__name__,
+            _where(error),
+        )
+        return BoltResponse(status=401, body={"error": "invalid request"})
     _log_failure(error, body)
     unanswered = response is not None and response.status >= 500
     if unanswered and body.get("command"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +103,16 @@ def test_evaluate_prints_the_per_style_table() -> None:
     assert result.returncode == 0, result.stderr
     assert "ALL answerable" in result.stdout and "ALL declines" in result.stdout
     assert "paraphrase" in result.stdout
+
+
+def test_an_invalid_log_level_is_a_settings_error_not_a_traceback() -> None:
+    result = run("ask", "nato", env={"PEACEBOT_LOG_LEVEL": "verbose"})
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: invalid settings: PEACEBOT_LOG_LEVEL: ")
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_logging_is_configured_once_with_the_server_format() -> None:
+    result = run("ask", "nato", env={"PEACEBOT_LOG_LEVEL": "info"})
+    assert result.returncode == 0, result.stderr
+    assert re.search(r" INFO \[\d+\] knowledge\.answer: answered: match=", result.stderr)

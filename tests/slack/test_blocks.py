@@ -10,7 +10,7 @@ import pytest
 from bot import blocks
 from bot.holder import Changes, ReloadResult
 from knowledge.answer import Answer, Answerer, CitedExcerpt
-from knowledge.models import FactBase
+from knowledge.models import FactBase, Piece, Source
 
 BROADCASTS = ("<!channel>", "<!here>", "<!everyone>", "<!subteam")
 
@@ -47,6 +47,8 @@ def test_an_answer_quotes_the_excerpt_names_the_source_and_offers_buttons(
     answerer: Answerer,
 ) -> None:
     answer = answerer.answer("who rejected the plan?")
+    # Pinned: this question is answered with supporting excerpts (three citations in all).
+    assert len(answer.citations) == 3
     message = blocks.answer_message(answer, asked_by="U0ASKER", shareable=True)
     kinds = [b["type"] for b in message["blocks"]]
     assert kinds[:3] == ["section", "section", "context"]
@@ -56,10 +58,9 @@ def test_an_answer_quotes_the_excerpt_names_the_source_and_offers_buttons(
     assert quote == "> " + best.excerpt.replace("\n", "\n> ")  # no markup in these excerpts
     assert best.title in message["blocks"][2]["elements"][0]["text"]
     assert best.outlet in message["blocks"][2]["elements"][0]["text"]
-    if len(answer.citations) > 1:
-        assert "*Also in the articles:*" in texts(message)
-        for supporting in answer.citations[1:]:
-            assert supporting.excerpt in texts(message)
+    assert "*Also in the articles:*" in texts(message)
+    for supporting in answer.citations[1:]:
+        assert supporting.excerpt in texts(message)
     actions = message["blocks"][-1]["elements"]
     assert [a["action_id"] for a in actions] == [
         blocks.ACTION_SHARE,
@@ -188,3 +189,54 @@ def test_home_view_shows_usage_sources_size_and_reload_only_for_admins(base: Fac
     assert blocks.ACTION_RELOAD not in texts(other)
     assert f"{len(base.facts)} curated facts" in texts(other)
     assert "<!date^1700000000^" in texts(other) and "2023-11-14 22:13 UTC" in texts(other)
+
+
+def many_sources(count: int) -> dict[str, Source]:
+    piece = Piece(
+        title="A long enough title for a synthetic article",
+        outlet="Outlet",
+        kind="news",
+        start=0,
+        end=1,
+    )
+    return {
+        f"{n:04d}_synthetic.txt": Source(
+            name=f"{n:04d}_synthetic.txt",
+            text="x",
+            pieces=(replace(piece, title=f"Title {n:04d} " + "word " * 30),),
+            sha256="",
+        )
+        for n in range(count)
+    }
+
+
+@pytest.mark.parametrize("count", [2000, 10_000])
+def test_home_view_with_many_sources_keeps_the_reload_button_and_cuts_the_sources(
+    base: FactBase, count: int
+) -> None:
+    crowded = replace(base, sources=many_sources(count))
+    notice = ["Reloaded."]
+    admin = blocks.home_view(crowded, 1_700_000_000.0, is_admin=True, notice=notice)
+    assert len(admin["blocks"]) == blocks.VIEW_BLOCK_LIMIT
+    assert all(len(b["text"]["text"]) <= 3000 for b in admin["blocks"] if "text" in b)
+    kinds = [b.get("block_id") for b in admin["blocks"]]
+    assert "peace_admin" in kinds and "Reloaded." in texts(admin)
+    assert kinds.index("peace_admin") < 5  # before the sources, never cut off
+    shown = texts(admin).count("synthetic.txt")
+    assert 0 < shown < count
+    last = admin["blocks"][-1]
+    assert last["type"] == "context"
+    assert f"…and {count - shown} more not shown here." == last["elements"][0]["text"]
+    assert "Title 0000 " in texts(admin)  # the list starts at the beginning
+    other = blocks.home_view(crowded, 1_700_000_000.0, is_admin=False)
+    assert len(other["blocks"]) == blocks.VIEW_BLOCK_LIMIT
+    assert blocks.ACTION_RELOAD not in texts(other)
+
+
+def test_capped_sections_keeps_everything_that_fits() -> None:
+    lines = [f"line {n}" for n in range(10)]
+    assert blocks.capped_sections(lines, 1) == blocks.sections(lines)
+    long_lines = ["x" * 2000 for _ in range(10)]
+    capped = blocks.capped_sections(long_lines, 4)
+    assert len(capped) == 4
+    assert capped[-1]["elements"][0]["text"] == "…and 7 more not shown here."

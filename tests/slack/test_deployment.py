@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.server import EVENTS_PATH
+from bot.server import EVENTS_PATH, SERVING_NAME, has_served, record_serving
 from bot.slack_app import COMMAND
 from tests.conftest import ROOT
 from tests.slack.conftest import copy_fact_base, free_port, procfile_command
@@ -37,7 +37,7 @@ def run(
 def test_procfile_runs_gunicorn_on_port_with_web_concurrency_and_a_socket_worker() -> None:
     web = procfile_command("web")
     assert web.startswith("gunicorn ")
-    assert "--bind 0.0.0.0:$PORT" in web
+    assert "--bind ${HOST:-0.0.0.0}:$PORT" in web  # every interface unless HOST says otherwise
     assert "'bot.server:create_app()'" in web
     assert "--workers" not in web and " -w " not in web  # gunicorn reads WEB_CONCURRENCY
     assert procfile_command("worker") == "python -m bot socket"
@@ -62,14 +62,14 @@ def test_manifest_matches_what_the_app_handles() -> None:
     assert settings["socket_mode_enabled"] is False
     assert features["app_home"]["home_tab_enabled"] is True
     assert features["app_home"]["messages_tab_enabled"] is True
-    assert {
-        "commands",
+    # Least privilege: /peace, reading mentions, posting replies, reading DMs. Nothing more
+    # (replies go to the channel an event came from; the bot never opens or lists DMs).
+    assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == [
         "app_mentions:read",
         "chat:write",
+        "commands",
         "im:history",
-        "im:read",
-        "im:write",
-    } <= set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    ]
 
 
 def test_socket_mode_without_an_app_token_says_what_is_missing() -> None:
@@ -122,3 +122,23 @@ def test_a_web_worker_that_cannot_reach_slack_refuses_to_boot_cleanly(tmp_path: 
     assert "Traceback" not in result.stderr and BOT_TOKEN not in result.stderr
     missing = _boot(tmp_path, SLACK_SIGNING_SECRET="")
     assert missing.returncode == 3 and "SLACK_SIGNING_SECRET is required" in missing.stderr
+
+
+def test_a_web_worker_with_an_invalid_setting_says_which_and_refuses_to_boot(
+    tmp_path: Path,
+) -> None:
+    copy_fact_base(tmp_path)
+    result = _boot(tmp_path, PEACEBOT_LOG_LEVEL="loud")
+    assert result.returncode == 3
+    assert "not starting: invalid settings: PEACEBOT_LOG_LEVEL: " in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_serving_record_names_this_server_only(tmp_path: Path) -> None:
+    assert not has_served(tmp_path)
+    record_serving(tmp_path)
+    assert has_served(tmp_path)  # a worker of this server (this process's parent) started
+    (tmp_path / SERVING_NAME).write_text('{"server": "1:0"}', encoding="utf-8")
+    assert not has_served(tmp_path)  # another server (an earlier one, say) did
+    (tmp_path / SERVING_NAME).write_text("not json", encoding="utf-8")
+    assert not has_served(tmp_path)

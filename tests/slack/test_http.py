@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -31,6 +33,7 @@ from tests.slack.fake_slack import (
     FakeSlack,
     Reply,
     action_body,
+    content_type_for,
     event_body,
     http_request,
     post_signed,
@@ -60,6 +63,7 @@ class Web:
     knowledge: Path
     state: Path
     log: Path
+    process: subprocess.Popen
     counter: int = 0
 
     def response_url(self) -> str:
@@ -113,6 +117,7 @@ def web(fake: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
     env.update(
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        HOST="127.0.0.1",  # loopback only: the Procfile binds ${HOST:-0.0.0.0}
         PORT=str(port),
         WEB_CONCURRENCY="2",
         XDG_RUNTIME_DIR=str(root),  # gunicorn's control socket goes here, not in $HOME
@@ -133,7 +138,7 @@ def web(fake: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    server = Web(port, fake, knowledge, state, log)
+    server = Web(port, fake, knowledge, state, log, process)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -144,6 +149,7 @@ def web(fake: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
             except (OSError, AssertionError):
                 assert time.monotonic() < deadline, log.read_text()
                 time.sleep(0.1)
+        assert f"Listening at: http://127.0.0.1:{port} " in log.read_text()
         yield server
     finally:
         process.terminate()
@@ -205,6 +211,17 @@ def test_unsigned_forged_or_stale_requests_get_401_and_do_nothing(web: Web) -> N
     before = len(web.fake.snapshot())
     url = web.response_url()
     slash = slash_body("who rejected the plan?", ADMIN, url)
+    mention = event_body(
+        {
+            "type": "app_mention",
+            "user": ASKER,
+            "channel": "C0FORGED",
+            "ts": "1.0",
+            "text": f"<@{BOT_USER_ID}> nato",
+        },
+        "EvForgedMention",
+    )
+    click = action_body({"action_id": "peace_share", "value": f"{ASKER}|nato"}, ASKER, url)
     event = event_body(
         {
             "type": "message",
@@ -229,6 +246,23 @@ def test_unsigned_forged_or_stale_requests_get_401_and_do_nothing(web: Web) -> N
             {**signed_headers(slash), "X-Slack-Request-Timestamp": "soon"},
         ),
     ]
+    # A non-ASCII signature made the verifier raise, and the error handler then acted on the
+    # forged body; any signature not shaped like Slack's is refused before Bolt sees it.
+    malformed = {
+        "non-ASCII": "v0=" + "é" * 64,
+        "non-ASCII, short": "v0=\u00ff",
+        "upper-case hex": "v0=" + "AB" * 32,
+        "too short": "v0=" + "ab" * 31,
+        "too long": "v0=" + "ab" * 33,
+        "other version": "v1=" + "ab" * 32,
+        "empty": "",
+    }
+    for kind, signature in malformed.items():
+        for body in (slash, mention, click):
+            # http.client sends str header values as latin-1: "é" goes out as the byte 0xE9.
+            headers = {**signed_headers(body), "X-Slack-Signature": signature}
+            headers["Content-Type"] = content_type_for(body)
+            attempts.append((f"{kind} signature", body, headers))
     for name, body, headers in attempts:
         reply = http_request(web.port, "POST", "/slack/events", body, headers)
         assert reply.status == 401, (name, reply.status, reply.text)
@@ -237,6 +271,8 @@ def test_unsigned_forged_or_stale_requests_get_401_and_do_nothing(web: Web) -> N
     assert reply.status == 200
     time.sleep(0.3)
     assert web.fake.snapshot()[before:] == []
+    # Refused in front of Bolt: its verifier never saw (and never raised on) a bad signature.
+    assert "TypeError" not in web.log.read_text()
 
 
 # -- /peace ----------------------------------------------------------------------------------
@@ -458,17 +494,23 @@ def test_a_retried_event_is_answered_once_whichever_worker_gets_it(web: Web) -> 
     }
     assert web.event(mention, "EvRetried").status == 200
     replies: list[int] = []
-    threads = [
-        threading.Thread(
-            target=lambda n=n: replies.append(web.event(mention, "EvRetried", retry=n).status)
-        )
-        for n in (1, 2, 1, 2)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert replies == [200] * 4
+    deadline = time.monotonic() + 20
+    # Concurrent retries on fresh connections, until both workers have refused some: the claim
+    # is shared across processes, not just threads.
+    while len(handled_by(web, "EvRetried")) < 2:
+        assert time.monotonic() < deadline, handled_by(web, "EvRetried")
+        threads = [
+            threading.Thread(
+                target=lambda n=n: replies.append(web.event(mention, "EvRetried", retry=n).status)
+            )
+            for n in (1, 2, 3) * 3
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        time.sleep(0.2)  # the listener runs (and logs) after the acknowledgement
+    assert replies == [200] * len(replies)
     web.fake.wait_for(posts_to("C0RETRY"))
     web.event({**mention, "channel": "C0RETRYDONE"}, "EvRetrySentinel")
     web.fake.wait_for(posts_to("C0RETRYDONE"))
@@ -479,6 +521,12 @@ def test_a_retried_event_is_answered_once_whichever_worker_gets_it(web: Web) -> 
             "SELECT COUNT(*) FROM handled_events WHERE event_id = 'EvRetried'"
         ).fetchone()
     assert rows == (1,)
+
+
+def handled_by(web: Web, event_id: str) -> set[int]:
+    """The worker pids that logged refusing `event_id` as already handled."""
+    pattern = rf"\[(\d+)\] bot\.ledger: event {event_id} already handled"
+    return {int(pid) for pid in re.findall(pattern, web.log.read_text())}
 
 
 # -- buttons and App Home --------------------------------------------------------------------
@@ -555,3 +603,52 @@ def test_app_home_shows_usage_sources_and_size_and_reload_for_admins(web: Web) -
     published = web.fake.wait_for(lambda c: c.method == "views.publish", count=before + 1)[-1]
     assert published.body["user_id"] == ADMIN
     assert "Reloaded the fact base" in all_text(published.body["view"])
+
+
+# -- a worker lost while the files on disk are broken -----------------------------------------
+
+
+def test_a_worker_lost_after_a_refused_reload_is_replaced_and_the_other_keeps_serving(
+    web: Web,
+) -> None:
+    """Boot-error status would halt gunicorn: a restarted worker that cannot load the (broken)
+    files exits with an ordinary failure instead, and the surviving worker serves throughout."""
+    workers = web.every_worker()
+    [fingerprint] = {h["fingerprint"] for h in workers.values()}
+    victim, survivor = sorted(workers)
+    plan = web.knowledge / "facts" / "plan.toml"
+    original = plan.read_text(encoding="utf-8")
+    plan.write_text(original.replace("Ukraine’s NATO", "Ukraine's NATO", 1), encoding="utf-8")
+    failed = "this server is already serving: worker"
+    try:
+        _, url = web.slash("reload", user=ADMIN)
+        [post] = response_posts(web.fake, url)
+        assert "kept serving the previous one" in post.body["text"]
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while web.log.read_text().count(failed) < 2:  # a replacement failed, and was replaced
+            assert time.monotonic() < deadline, web.log.read_text()[-3000:]
+            assert web.process.poll() is None, web.log.read_text()[-3000:]
+            health = web.health()
+            assert health["pid"] == survivor and health["fingerprint"] == fingerprint
+            reply, _ = web.slash("nato 20 years")
+            assert "delaying Ukraine’s NATO membership" in all_text(reply.json()["blocks"][1])
+            time.sleep(0.1)
+        assert web.process.poll() is None
+        log = web.log.read_text()
+        assert "Worker failed to boot" not in log and "Shutting down" not in log
+        # Each replacement logged why it could not start, naming the problem.
+        problem = r"ERROR \[(\d+)\] bot\.server: +knowledge/facts/plan\.toml: .* not verbatim"
+        assert set(map(int, re.findall(problem, log))) - {victim, survivor}
+    finally:
+        plan.write_text(original, encoding="utf-8")
+    # With the files fixed, the next replacement starts and both workers serve again.
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            workers = web.every_worker(tries=50)
+            break
+        except AssertionError:
+            assert time.monotonic() < deadline, web.log.read_text()[-3000:]
+    assert survivor in workers and victim not in workers
+    assert {h["fingerprint"] for h in workers.values()} == {fingerprint}

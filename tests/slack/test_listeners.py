@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -154,3 +155,53 @@ def test_a_stale_request_is_refused_before_any_listener_runs(
 def test_http_mode_needs_a_signing_secret(fake: FakeSlack, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="SLACK_SIGNING_SECRET"):
         create_wsgi_app(make_settings(fake, tmp_path, SLACK_SIGNING_SECRET=None))
+
+
+def test_a_request_whose_signature_check_raises_is_refused_and_never_acted_on(
+    app: tuple[App, AnswererHolder], fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Straight into Bolt, past the WSGI app's header check: a non-ASCII signature makes the
+    # verifier raise (hmac.compare_digest), so Bolt hands the error to our error handler with the
+    # forged body. It must answer 401 and neither post, nor respond, nor log the body's ids.
+    bolt, _ = app
+    mention = {
+        "type": "app_mention",
+        "user": ASKER,
+        "channel": "C0FORGED",
+        "ts": "1.4",
+        "text": f"<@{BOT_USER_ID}> nato",
+    }
+    action = {"action_id": blocks.ACTION_SHARE, "value": f"{ASKER}|nato"}
+    forged = [
+        event_body(mention, "EvForgedMention"),
+        action_body(action, ASKER, fake.response_url("forged-button")),
+        slash_body("nato", ADMIN, fake.response_url("forged-slash")),
+    ]
+    before = len(fake.snapshot())
+    with caplog.at_level(logging.INFO):
+        for body in forged:
+            headers = {k.lower(): v for k, v in signed_headers(body).items()}
+            headers["x-slack-signature"] = "v0=" + "é" * 64
+            content_type = (
+                "application/json" if body.startswith("{") else "application/x-www-form-urlencoded"
+            )
+            request = BoltRequest(body=body, headers={**headers, "content-type": content_type})
+            response = bolt.dispatch(request)
+            assert response.status == 401, (body[:40], response.status, response.body)
+    time.sleep(0.3)  # an apology would be sent from a listener thread
+    assert fake.snapshot()[before:] == []
+    assert "TypeError" in caplog.text
+    assert "EvForgedMention" not in caplog.text and "1337.4" not in caplog.text
+
+
+def test_with_no_admins_nobody_can_reload(fake: FakeSlack, tmp_path: Path) -> None:
+    settings = make_settings(fake, tmp_path, PEACEBOT_ADMINS="")
+    assert settings.admins == frozenset()
+    holder = AnswererHolder(settings.seeds_dir, settings.knowledge_dir, settings.state_dir)
+    bolt = create_bolt_app(settings, holder, EventLedger(settings.state_dir / "events.sqlite3"))
+    loaded_at = holder.loaded_at
+    for user, channel in ((ADMIN, "D0NOADMIN1"), ("", "D0NOADMIN2")):
+        assert dispatch(bolt, dm("reload", channel, user=user)).status == 200
+        [post] = fake.wait_for(lambda c, channel=channel: c.body.get("channel") == channel)
+        assert "only peacebot admins" in post.body["text"]
+    assert holder.loaded_at == loaded_at  # nothing was reloaded
