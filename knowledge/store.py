@@ -262,7 +262,12 @@ def _locate_citations(
         source = sources.get(citation.source)
         if source is None:
             known = ", ".join(sorted(sources)) or "none"
-            problems.add(shown, where, f"unknown source {citation.source!r} (known: {known})")
+            problems.add(
+                shown,
+                where,
+                f"unknown source {citation.source!r}: no article seeds/{citation.source} is "
+                f"loaded (known: {known})",
+            )
             ok = False
             continue
         start = source.text.find(citation.excerpt)
@@ -280,16 +285,55 @@ def _locate_citations(
     return tuple(located) if ok else None
 
 
-def _fingerprint(seeds_dir: Path, knowledge_dir: Path) -> str:
-    digest = hashlib.sha256()
-    paths = sorted(seeds_dir.glob("*.txt")) + sorted(knowledge_dir.rglob("*.toml"))
-    for path in paths:
-        digest.update(str(path.relative_to(path.parent.parent)).encode())
+def input_files(seeds_dir: Path, knowledge_dir: Path) -> list[tuple[str, Path]]:
+    """Every file the fact base is read from, as `(name, path)`: `seeds/*.txt`,
+    `knowledge/sources.toml`, `knowledge/aliases.toml` and `knowledge/facts/*.toml`.
+
+    Names are relative to a `seeds/` and a `knowledge/` folder whatever the folders are called,
+    so a copy of the files (a snapshot) has the same names and the same fingerprint.
+    """
+    files = [(f"seeds/{p.name}", p) for p in sorted(seeds_dir.glob("*.txt"))]
+    for name in (SOURCES_FILE, ALIASES_FILE):
+        path = knowledge_dir / name
+        if path.exists() or path.is_symlink():
+            files.append((f"knowledge/{name}", path))
+    facts = sorted((knowledge_dir / FACTS_DIR).glob("*.toml"))
+    files.extend((f"knowledge/{FACTS_DIR}/{p.name}", p) for p in facts)
+    return files
+
+
+def read_inputs(seeds_dir: Path, knowledge_dir: Path) -> tuple[dict[str, bytes], list[Problem]]:
+    """The bytes of every input file (see `input_files`), each read once, and the files that
+    could not be read (as problems naming them)."""
+    problems = _Collector()
+    if not seeds_dir.is_dir():
+        problems.add(str(seeds_dir), "", "the articles folder does not exist")
+    files: dict[str, bytes] = {}
+    for name, path in input_files(seeds_dir, knowledge_dir):
         try:
-            digest.update(path.read_bytes())
-        except OSError:
-            digest.update(b"<unreadable>")
+            files[name] = path.read_bytes()
+        except OSError as exc:
+            problems.add(name, "", f"cannot be read ({type(exc).__name__})")
+    return files, problems.problems
+
+
+def fingerprint(files: dict[str, bytes]) -> str:
+    """The fact base's identity: a hash of its input files' names and bytes."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        data = files[name]
+        digest.update(name.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
     return digest.hexdigest()
+
+
+def _fingerprint(seeds_dir: Path, knowledge_dir: Path) -> str:
+    files = {}
+    for name, path in input_files(seeds_dir, knowledge_dir):
+        try:
+            files[name] = path.read_bytes()
+        except OSError:
+            files[name] = b"<unreadable>"
+    return fingerprint(files)
 
 
 def _uncovered(sources: dict[str, Source], facts: list[Fact]) -> dict[str, tuple[Citation, ...]]:
