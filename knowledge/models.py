@@ -23,6 +23,12 @@ def _no_blank(values: list[str]) -> list[str]:
     return values
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
 class PieceEntry(BaseModel):
     """One piece of writing inside a source file (a file may hold several)."""
 
@@ -49,6 +55,8 @@ class CitationEntry(BaseModel):
     source: str = Field(min_length=1)
     excerpt: str = Field(min_length=1)
 
+    _check_excerpt = field_validator("excerpt")(_not_blank)
+
 
 class FactEntry(BaseModel):
     """One curated fact as written in `knowledge/facts/*.toml`."""
@@ -61,6 +69,7 @@ class FactEntry(BaseModel):
     citations: list[CitationEntry] = Field(min_length=1)
 
     _check_phrasings = field_validator("phrasings", "aliases")(_no_blank)
+    _check_topic = field_validator("topic")(_not_blank)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import logging
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from rapidfuzz import fuzz
@@ -30,6 +30,8 @@ from knowledge.models import (
 from knowledge.sentences import split_sentences
 
 logger = logging.getLogger(__name__)
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 SOURCES_FILE = "sources.toml"
 ALIASES_FILE = "aliases.toml"
@@ -102,48 +104,37 @@ def _read_sources(seeds_dir: Path, problems: _Collector) -> dict[str, str]:
     return texts
 
 
-@dataclass(frozen=True, slots=True)
-class _PieceStart:
-    title: str
-    outlet: str
-    kind: str
-    start: int
-    aliases: tuple[str, ...] = ()
-
-
-def _default_piece(text: str) -> _PieceStart:
+def _default_piece(text: str) -> Piece:
     first = next((line.strip() for line in text.splitlines() if line.strip()), "untitled")
-    return _PieceStart(first[:120], UNKNOWN_OUTLET, "article", 0)
+    return Piece(first[:120], UNKNOWN_OUTLET, "article", 0, len(text))
 
 
 def _locate_pieces(
     name: str, text: str, entry: SourceEntry | None, index: int, problems: _Collector
 ) -> tuple[Piece, ...]:
-    starts: list[_PieceStart] = []
     if entry is None:
-        starts.append(_default_piece(text))
-    else:
-        for number, piece in enumerate(entry.piece):
-            at = _line_start(text, piece.starts_with)
-            if at is None:
-                problems.add(
-                    f"knowledge/{SOURCES_FILE}",
-                    f"source {index + 1} ({name}), piece {number + 1}",
-                    f"no line of the article starts with {piece.starts_with!r}",
-                )
-                continue
-            starts.append(
-                _PieceStart(piece.title, piece.outlet, piece.kind, at, tuple(piece.aliases))
+        return (_default_piece(text),)
+    starts: list[Piece] = []
+    for number, piece in enumerate(entry.piece):
+        at = _line_start(text, piece.starts_with)
+        if at is None:
+            problems.add(
+                f"knowledge/{SOURCES_FILE}",
+                f"source {index + 1} ({name}), piece {number + 1}",
+                f"no line of the article starts with {piece.starts_with!r}",
             )
+            continue
+        starts.append(
+            Piece(piece.title, piece.outlet, piece.kind, at, len(text), tuple(piece.aliases))
+        )
+    if not starts:
+        return ()
     starts.sort(key=lambda p: p.start)
-    if starts and starts[0].start > 0:
-        # Text before the first named piece still belongs somewhere: the first piece.
-        starts[0] = replace(starts[0], start=0)
+    # Text before the first named piece still belongs somewhere: the first piece. Each piece
+    # runs until the next one starts.
+    starts[0] = replace(starts[0], start=0)
     ends = [p.start for p in starts[1:]] + [len(text)]
-    return tuple(
-        Piece(p.title, p.outlet, p.kind, p.start, end, p.aliases)
-        for p, end in zip(starts, ends, strict=True)
-    )
+    return tuple(replace(p, end=end) for p, end in zip(starts, ends, strict=True))
 
 
 def _line_start(text: str, prefix: str) -> int | None:
@@ -163,12 +154,27 @@ def _closest(excerpt: str, text: str) -> str:
     return text[alignment.dest_start : alignment.dest_end]
 
 
-def _validate(model: type[BaseModel], raw: Any, file: str, entry: str, problems: _Collector):
+def _validate(
+    model: type[_Model], raw: Any, file: str, entry: str, problems: _Collector
+) -> _Model | None:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
         problems.validation(file, entry, exc)
         return None
+
+
+def _tables(
+    raw: dict[str, Any], key: str, shown: str, problems: _Collector
+) -> list[dict[str, Any]]:
+    """The `[[key]]` tables of a parsed file; anything else in it is reported, not ignored."""
+    for other in raw.keys() - {key}:
+        problems.add(shown, "", f"unknown key {other!r} (expected [[{key}]] tables)")
+    items = raw.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        problems.add(shown, "", f"{key!r} must be [[{key}]] tables")
+        return []
+    return items
 
 
 def _load_source_meta(
@@ -179,9 +185,7 @@ def _load_source_meta(
     meta: dict[str, tuple[int, SourceEntry]] = {}
     if raw is None:
         return meta
-    for key in raw.keys() - {"source"}:
-        problems.add(shown, "", f"unknown table {key!r} (expected [[source]])")
-    for index, item in enumerate(raw.get("source", [])):
+    for index, item in enumerate(_tables(raw, "source", shown, problems)):
         entry = _validate(SourceEntry, item, shown, f"source {index + 1}", problems)
         if entry is None:
             continue
@@ -196,8 +200,14 @@ def _load_aliases(knowledge_dir: Path, problems: _Collector) -> dict[str, tuple[
     raw = _read_toml(knowledge_dir / ALIASES_FILE, shown, problems)
     if raw is None:
         return {}
+    for other in raw.keys() - {"aliases"}:
+        problems.add(shown, "", f"unknown key {other!r} (expected an [aliases] table)")
+    table = raw.get("aliases", {})
+    if not isinstance(table, dict):
+        problems.add(shown, "", "'aliases' must be a table of canonical = [variants]")
+        return {}
     aliases: dict[str, tuple[str, ...]] = {}
-    for canonical, variants in raw.get("aliases", {}).items():
+    for canonical, variants in table.items():
         if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
             problems.add(shown, f"alias {canonical!r}", "variants must be a list of strings")
             continue
@@ -218,14 +228,12 @@ def _load_facts(
         raw = _read_toml(path, shown, problems)
         if raw is None:
             continue
-        for key in raw.keys() - {"fact"}:
-            problems.add(shown, "", f"unknown table {key!r} (expected [[fact]])")
-        for number, item in enumerate(raw.get("fact", []), start=1):
-            label = (
-                f"fact {item.get('id')!r} (entry {number})"
-                if isinstance(item, dict)
-                else (f"entry {number}")
-            )
+        items = _tables(raw, "fact", shown, problems)
+        if not items and "fact" not in raw:
+            # An empty file is almost always a bad merge or a wrong save, not an intention.
+            problems.add(shown, "", "holds no [[fact]] tables")
+        for number, item in enumerate(items, start=1):
+            label = f"fact {item.get('id')!r} (entry {number})"
             entry = _validate(FactEntry, item, shown, label, problems)
             if entry is None:
                 continue
@@ -271,6 +279,15 @@ def _locate_citations(
             ok = False
             continue
         start = source.text.find(citation.excerpt)
+        if start >= 0 and source.text.find(citation.excerpt, start + 1) >= 0:
+            problems.add(
+                shown,
+                where,
+                f"excerpt occurs more than once in seeds/{citation.source}; quote a longer "
+                "stretch so the citation points at one place",
+            )
+            ok = False
+            continue
         if start < 0:
             hint = _closest(citation.excerpt, source.text)
             reason = f"excerpt is not verbatim in seeds/{citation.source}"

@@ -147,3 +147,44 @@ def test_a_new_article_without_metadata_is_searchable(workspace: Workspace) -> N
         best.excerpt == "Delegates met in Geneva on Tuesday to discuss grain corridor inspections."
     )
     assert best.fact_id is None
+
+
+def test_single_piece_whose_start_is_not_found_is_reported(workspace: Workspace) -> None:
+    path = workspace[1] / "sources.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace('"As the war in Ukraine continues"', '"As the war goes on"'), "utf-8"
+    )
+    [problem] = [p for p in problems(workspace) if "source 2" in p]
+    assert "no line of the article starts with 'As the war goes on'" in problem
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("facts/zz_extra.toml", "fact = 3\n", "'fact' must be [[fact]] tables"),
+        ("facts/zz_extra.toml", "# nothing here yet\n", "holds no [[fact]] tables"),
+        ("facts/zz_extra.toml", GOOD_FACT + "[extra]\nx = 1\n", "unknown key 'extra'"),
+        ("aliases.toml", '[alias]\n"kyiv" = ["kiev"]\n', "unknown key 'alias'"),
+        ("aliases.toml", "aliases = 3\n", "'aliases' must be a table"),
+    ],
+)
+def test_values_of_the_wrong_shape_are_reported_not_ignored(
+    workspace: Workspace, name: str, text: str, expected: str
+) -> None:
+    (workspace[1] / name).write_text(text, encoding="utf-8")
+    assert any(expected in p for p in problems(workspace)), problems(workspace)
+
+
+def test_blank_excerpt_and_topic_are_reported(workspace: Workspace) -> None:
+    broken = GOOD_FACT.replace("in an interview with the TASS news agency", " ")
+    add_facts(workspace, broken.replace("Lavrov's interview", "  "))
+    found = problems(workspace)
+    assert any("topic: Value error, must not be blank" in p for p in found), found
+    assert any("citations.0.excerpt: Value error, must not be blank" in p for p in found), found
+
+
+def test_excerpt_that_occurs_twice_is_ambiguous(workspace: Workspace) -> None:
+    add_facts(workspace, GOOD_FACT.replace("in an interview with the TASS news agency", "Lavrov"))
+    [problem] = problems(workspace)
+    assert "occurs more than once" in problem
