@@ -18,31 +18,34 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´":
 # Possessive and contraction endings are noise for matching ("Ukraine’s" ~ "Ukraine").
 _POSSESSIVE = re.compile(r"'s\b|s'(?=\s|$)")
 _WORD = re.compile(r"[^\W_]+")
+# The country in capitals ("US-backed", "U.S."), told apart from the pronoun before folding.
+_US = re.compile(r"\bU\.S\.(?!\w)|\bUS\b")
 
 # Words that carry no topic: question words, chat filler and the most common function words.
 STOPWORDS = frozenset(
     """
-    a about above after again against all also am an and any anything anyone are around as at
-    be because been before being below between both but by can could did do does doing done
-    down during each else ever every few for from further had has have having he her here hers
-    herself him himself his how i if in into is it its itself just let lets me more most much my
-    myself no nor not now of off on once only or other our ours out over same she should so
-    some something such than that thats the their theirs them themselves then there these they
-    this those through to too under until up very was we were what whats when where whether
-    which while who whom whos why will with would you your yours yourself yet still even ever
-    hey hi hello yo pls plz please thanks thank ok okay um uh hmm oh guys folks team bot peacebot
-    tell told explain know knows give show find anybody somebody someone thing things stuff
-    really actually exactly basically kind sort like get got gonna wanna anyway mean means
-    said say says saying quote quotes quoted according article articles story stories piece
-    pieces coverage reporting report reported reports mention mentioned mentions detail
-    details info deal re w u ur r y wat wut wht lol tbh btw tldr nah yeah yep huh quick q wait
-    guy happen happens happened happening going go goes come comes came make makes made take
-    takes took see look looks think thinks thought feel feels felt view views opinion overall
-    statement statements comment comments remark remarks whole bit part sum summary summarize
-    summarise gist vibe word anymore currently exist
-    exists regarding respond responded response react reacted reaction position stance
+    a about above after again against all also am an and any anything anyone are around as
+    at be because been before being below between both but by can could did do does doing
+    done down during each else ever every few for from further had has have having he her
+    here hers herself him himself his how i if in into is it its itself just let lets me
+    more most much my myself no nor not now of off on once only or other our ours out over
+    same she should so some something such than that thats the their theirs them themselves
+    then there these they this those through to too under until up very was we were what
+    whats when where whether which while who whom whos why will with would you your yours
+    yourself yet still even hey hi hello yo pls plz please thanks thank ok okay um uh hmm oh
+    guys folks team bot peacebot tell told explain know knows give show find anybody
+    somebody someone thing things stuff really actually exactly basically kind sort like get
+    got gonna wanna anyway mean means said say says saying quote quotes quoted according
+    article articles story stories piece pieces coverage reporting report reported reports
+    mention mentioned mentions detail details info deal re w u ur r y wat wut wht lol tbh
+    btw tldr nah yeah yep huh quick q wait guy happen happens happened happening going go
+    goes come comes came make makes made take takes took see look looks think thinks thought
+    feel feels felt view views opinion overall statement statements comment comments remark
+    remarks whole bit part sum summary summarize summarise gist vibe word anymore currently
+    exist exists regarding respond responded response react reacted reaction position stance
     tho though everyone everybody never one ones play plays role figure effort efforts sure
-    make making weigh weighed    """.split()
+    making weigh weighed us link links url
+    """.split()
 )
 
 
@@ -64,7 +67,7 @@ def strip_slack_markup(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, strip accents, unify quotes and dashes, drop Slack markup."""
-    text = strip_slack_markup(text)
+    text = _US.sub("USA", strip_slack_markup(text))
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.translate(_APOSTROPHES).casefold()
