@@ -15,8 +15,22 @@ def test_curly_quotes_possessives_and_dashes_fold_away() -> None:
         "ukraine",
         "security",
         "interests",
-        "us",
+        "usa",
         "backed",
+    ]
+
+
+def test_capital_us_is_the_country_and_lower_case_us_the_pronoun() -> None:
+    assert words("tell us about the US plan and U.S. aid") == [
+        "tell",
+        "us",
+        "about",
+        "the",
+        "usa",
+        "plan",
+        "and",
+        "usa",
+        "aid",
     ]
 
 
