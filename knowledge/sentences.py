@@ -2,13 +2,14 @@
 
 Returns character spans into the original text, so every sentence can be quoted verbatim.
 Copes with the articles' quirks: missing spaces after periods ("conflict.The plan"),
-abbreviations ("Dr. Petrov", "Dr.Petrov :"), curly quotes, speaker labels, dash bullets and
-numbered lists.
+abbreviations ("Dr. Petrov", "Dr.Petrov :"), curly quotes, interview speaker labels (left out
+of the sentence), dash bullets and numbered lists.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 # Words that end in a period without ending a sentence.
@@ -40,12 +41,11 @@ _ABBREVIATIONS = frozenset(
         "co",
     ]
 )
-# A line's leading decoration that is not part of the sentence: bullets, list numbers and
-# interview speaker labels ("Dr. Petrov:", "Dr.Petrov :", "Senior Editor:").
-_LEAD = re.compile(
-    r"^[ \t]*(?:[–—\-•*·][ \t]+|\d{1,3}[.)][ \t]+)?"
-    r"(?:(?:Dr\.?[ \t]?)?[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?[ \t]?:[ \t]+(?=\S))?"
-)
+# A line's leading decoration that is not part of the sentence: bullets and list numbers.
+_MARKER = re.compile(r"^[ \t]*(?:[–—\-•*·][ \t]+|\d{1,3}[.)][ \t]+)?")
+# A name and a colon opening a line: an interview's speaker ("Dr. Petrov:", "Dr.Petrov :",
+# "Senior Editor:") when it recurs, a label that belongs to the sentence ("Conclusion:") when not.
+_LABEL = re.compile(r"(?:Dr\.?[ \t]?)?[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?[ \t]?:[ \t]+(?=\S)")
 _CLOSERS = "”’\"')]"
 _OPENERS = "“‘\"'("
 
@@ -101,14 +101,22 @@ def _sentence_ends(line: str) -> list[int]:
     return ends
 
 
+def _speaker(label: str) -> str:
+    return "".join(ch for ch in label.lower() if ch.isalpha())
+
+
 def split_sentences(text: str) -> list[Span]:
     """Split `text` into sentence spans, each one a verbatim slice of `text`."""
+    lines = text.splitlines(keepends=True)
+    labels = [_LABEL.match(line) for line in lines]
+    speakers = Counter(_speaker(m.group()) for m in labels if m)
     spans: list[Span] = []
     offset = 0
-    for line in text.splitlines(keepends=True):
+    for line, label in zip(lines, labels, strict=True):
         body = line.rstrip("\r\n")
-        lead = _LEAD.match(body)
-        begin = lead.end() if lead else 0
+        begin = _MARKER.match(body).end()  # always matches, possibly empty
+        if begin == 0 and label and speakers[_speaker(label.group())] > 1:
+            begin = label.end()
         start = begin
         for end in _sentence_ends(body[begin:]):
             piece = body[start : begin + end]

@@ -22,10 +22,18 @@ def test_titles_do_not_end_sentences() -> None:
     ]
 
 
-def test_speaker_labels_are_left_out_of_the_sentence() -> None:
-    assert texts("Dr.Petrov : The rejection casts a long shadow.\nSenior Editor: Why?") == [
-        "The rejection casts a long shadow.",
-        "Why?",
+def test_recurring_speaker_labels_are_left_out_of_the_sentence() -> None:
+    interview = (
+        "Senior Editor: What now?\nDr. Petrov: Talks.\n"
+        "Senior Editor: Why?\nDr.Petrov : The rejection casts a long shadow."
+    )
+    assert texts(interview) == ["What now?", "Talks.", "Why?", "The rejection casts a long shadow."]
+
+
+def test_a_label_that_does_not_recur_belongs_to_its_sentence() -> None:
+    assert texts("Conclusion: A Precarious Road Ahead\nAccountability: Allies demand justice.") == [
+        "Conclusion: A Precarious Road Ahead",
+        "Accountability: Allies demand justice.",
     ]
 
 
@@ -41,7 +49,7 @@ def test_dash_bullets_and_numbered_items_are_sentences_of_their_own() -> None:
     assert texts(text) == [
         "The plan includes:",
         "An immediate ceasefire",
-        "No NATO membership.",
+        "Security Gaps: No NATO membership.",
     ]
 
 
