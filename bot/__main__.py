@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
         if args.question:
             questions = [" ".join(args.question)]
         else:
-            questions = (line.rstrip("\n") for line in console.stdin)
+            questions = (line.rstrip("\r\n") for line in console.stdin)
         return cli.ask(answerer, questions, console.stdout, args.json)
     if args.command == "evaluate":
         files = args.files or DEFAULT_QUESTION_FILES

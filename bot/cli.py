@@ -16,15 +16,17 @@ from knowledge.render import render_text
 
 
 def ask(answerer: Answerer, questions: Iterable[str], stdout: TextIO, as_json: bool) -> int:
-    """Answer each question: one JSON object per line with `as_json`, else plain text."""
+    """Answer each question: one JSON object per line with `as_json`, else plain text.
+
+    With `as_json` every input line gets exactly one output line, blank ones included (they are
+    declined), so a script can pair questions and answers by line number.
+    """
     for question in questions:
-        if not question.strip():
-            continue
-        answer = answerer.answer(question)
         if as_json:
+            answer = answerer.answer(question)
             stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
-        else:
-            stdout.write(render_text(answer) + "\n\n")
+        elif question.strip():
+            stdout.write(render_text(answerer.answer(question)) + "\n\n")
         stdout.flush()
     return 0
 
@@ -53,7 +55,17 @@ def run_evaluation(answerer: Answerer, files: list[Path], stdout: TextIO, verbos
     """Print the per-style accuracy table for each labelled question file; 1 if a quote is bad."""
     status = 0
     for path in files:
-        questions = load_questions(path)
+        try:
+            questions = load_questions(path)
+        except (OSError, ValueError) as exc:  # tomllib and pydantic errors are ValueErrors
+            reason = type(exc).__name__
+            stdout.write(f"\n{path}: cannot be read as a labelled question file ({reason})\n")
+            status = 1
+            continue
+        if not questions:
+            stdout.write(f"\n{path}: no [[question]] tables\n")
+            status = 1
+            continue
         began = time.perf_counter()
         outcomes = evaluate(answerer, questions)
         elapsed = time.perf_counter() - began

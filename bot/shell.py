@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from knowledge.answer import Answerer
@@ -25,26 +27,36 @@ def reply_to(answerer: Answerer, line: str) -> str:
     return render_text(answerer.answer(line))
 
 
+def _typed_lines(stdout: TextIO) -> Iterator[str]:
+    """Lines typed at the prompt, with line editing and history where readline exists."""
+    # readline is imported for its side effect on input(); it is not on every platform, and
+    # the shell works without it.
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401
+    while True:
+        try:
+            yield input(PROMPT)
+        except (EOFError, KeyboardInterrupt):
+            stdout.write("\n")
+            return
+
+
 def run_shell(answerer: Answerer, stdin: TextIO, stdout: TextIO, interactive: bool) -> int:
-    """Read questions until end of input; `interactive` adds a greeting and a prompt."""
+    """Answer questions until end of input.
+
+    In a terminal: a greeting, a prompt with line editing, and 'quit' to leave. Otherwise
+    every non-blank line of `stdin` is a question and gets an answer.
+    """
     if interactive:
         stdout.write(GREETING + "\n")
-    while True:
-        if interactive:
-            stdout.write(PROMPT)
-            stdout.flush()
-        try:
-            line = stdin.readline()
-        except KeyboardInterrupt:
-            stdout.write("\n")
-            return 0
-        if not line:
-            if interactive:
-                stdout.write("\n")
-            return 0
+        lines: Iterable[str] = _typed_lines(stdout)
+    else:
+        lines = (line.rstrip("\r\n") for line in stdin)
+    for line in lines:
         if not line.strip():
             continue
-        if line.strip().lower() in _QUIT:
-            return 0
-        stdout.write(reply_to(answerer, line.rstrip("\n")) + "\n\n")
+        if interactive and line.strip().lower() in _QUIT:
+            break
+        stdout.write(reply_to(answerer, line) + "\n\n")
         stdout.flush()
+    return 0

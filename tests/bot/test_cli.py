@@ -48,14 +48,31 @@ def test_ask_json_answers_as_specified() -> None:
 
 
 def test_ask_reads_one_question_per_line_and_writes_one_result_per_line() -> None:
-    result = run("ask", "--json", stdin="nato 20 years\n\nwhat is the price of bitcoin\n")
+    stdin = "nato 20 years\r\n\nwhat is the price of bitcoin\n"
+    result = run("ask", "--json", stdin=stdin)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [d["question"] for d in lines] == ["nato 20 years", "what is the price of bitcoin"]
-    assert lines[0]["answered"] is True
-    assert lines[1]["answered"] is False
-    assert lines[1]["citations"] == []
-    assert 1 <= len(lines[1]["suggestions"]) <= 3
+    # One result per input line, blank ones included, so scripts can pair them up.
+    assert [d["question"] for d in lines] == ["nato 20 years", "", "what is the price of bitcoin"]
+    assert [d["answered"] for d in lines] == [True, False, False]
+    assert lines[2]["citations"] == []
+    assert 1 <= len(lines[2]["suggestions"]) <= 3
+
+
+def test_ask_json_with_an_empty_question_still_answers() -> None:
+    result = run("ask", "--json", "")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["answered"] is False
+
+
+def test_evaluate_reports_a_missing_or_empty_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.toml"
+    empty.write_text("# no questions yet\n", encoding="utf-8")
+    result = run("evaluate", str(tmp_path / "missing.toml"), str(empty))
+    assert result.returncode == 1
+    assert "missing.toml: cannot be read as a labelled question file" in result.stdout
+    assert "empty.toml: no [[question]] tables" in result.stdout
+    assert "Traceback" not in result.stderr
 
 
 def test_ask_plain_text_quotes_and_attributes() -> None:
@@ -116,3 +133,37 @@ def test_logging_is_configured_once_with_the_server_format() -> None:
     result = run("ask", "nato", env={"PEACEBOT_LOG_LEVEL": "info"})
     assert result.returncode == 0, result.stderr
     assert re.search(r" INFO \[\d+\] knowledge\.answer: answered: match=", result.stderr)
+
+
+def test_in_a_terminal_the_shell_greets_prompts_answers_and_quits() -> None:
+    # A pseudo-terminal makes the bot see a real terminal, as a person would run it.
+    import pty
+    import select
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: become `python -m bot`
+        os.chdir(ROOT)
+        os.execve(sys.executable, [sys.executable, "-m", "bot"], environment)
+    seen = b""
+
+    def read_until(marker: bytes, timeout: float = 30.0) -> None:
+        nonlocal seen
+        start = len(seen)  # only output that arrives from now on counts
+        while marker not in seen[start:]:
+            ready, _, _ = select.select([fd], [], [], timeout)
+            assert ready, f"no {marker!r} in {seen[-300:]!r}"
+            seen += os.read(fd, 65536)
+
+    try:
+        read_until(b"peace> ")
+        os.write(fd, b"who rejected the plan\r")
+        read_until(b"peace> ")
+        os.write(fd, b"quit\r")
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    text = seen.decode("utf-8", "replace")
+    assert text.startswith("peacebot: ask about the articles")
+    assert "Moscow has firmly rejected" in text
+    assert os.waitstatus_to_exitcode(status) == 0
