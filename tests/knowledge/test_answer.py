@@ -73,13 +73,23 @@ def test_answers_are_deterministic(answerer: Answerer) -> None:
         assert answerer.answer("nato 20 years") == first
 
 
-def test_huge_and_hostile_input_is_answered_not_crashed(answerer: Answerer, base: FactBase) -> None:
+def test_huge_input_is_handled_not_crashed(answerer: Answerer) -> None:
     huge = "what does russia demand? " + "x" * 20_000 + " <!channel> " + "й" * 5000
     answer = answerer.answer(huge)
     assert answer.question == huge
+    # Only the start is read, and a 975-letter "word" nobody uses is no question: declined.
+    assert not answer.answered and len(answer.suggestions) == MAX_SUGGESTIONS
+
+
+def test_hostile_text_around_a_real_question_still_gets_a_verbatim_answer(
+    answerer: Answerer, base: FactBase
+) -> None:
+    question = "<!channel> <@U123> what does the Kremlin insist on?? 🤔\x00\u202e <#C1|x>"
+    answer = answerer.answer(question)
+    assert answer.answered
     assert_verbatim(base, answer)
-    mixed = answerer.answer("Что думает Россия? 俄罗斯 🤔 <script>alert(1)</script> \x00\u202e")
-    assert_verbatim(base, mixed)
+    for text in ["Что думает Россия? 俄罗斯 🤔", "\x00" * 50, "<" * 1000 + ">" * 1000]:
+        assert not answerer.answer(text).answered
 
 
 def test_passages_answer_what_no_fact_covers_but_rank_below_facts(answerer: Answerer) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from knowledge.answer import Answerer
-from knowledge.evaluation import evaluate, load_questions, locate, unverbatim
+from knowledge.evaluation import evaluate, load_questions, locate
 from knowledge.models import FactBase
-from tests.conftest import DATA
+from tests.conftest import DATA, SEEDS
 
 QUESTION_FILES = ["questions.toml", "holdout.toml"]
 ANSWERABLE_STYLES = {"fragment", "full", "typo", "paraphrase", "slack", "casual", "variant", "both"}
@@ -33,27 +33,32 @@ def test_labelled_set_is_large_enough() -> None:
         assert sum(q.style == style for q in questions) >= 10, style
 
 
-# The target is 95% for both. Measured on this set when these floors were set: 77.7%
-# right first citations and 98.4% right declines (README, "Quality"); the answerable target
-# is not met yet. The floors sit just below the measurement, so any regression fails.
-MIN_RIGHT_FIRST_CITATIONS = 0.76
-MIN_RIGHT_DECLINES = 0.95
+# The target is 95% right first citations and 95% right declines. Measured when these
+# floors were last set (README, "Quality"): tuning set 144/184 and 60/61, holdout 61/82 and
+# 28/29. The answerable target is not met yet. The floors are the measured counts, so any
+# regression fails; raise them when the bot improves.
+FLOORS = {
+    "questions.toml": (144, 60),
+    "holdout.toml": (61, 28),
+}
 
 
-def test_accuracy_on_the_labelled_set(answerer: Answerer, base: FactBase) -> None:
-    outcomes = evaluate(answerer, load_questions(DATA / "questions.toml"))
-    answerable = [o for o in outcomes if o.question.answerable]
-    declines = [o for o in outcomes if not o.question.answerable]
-    right_first = sum(o.right for o in answerable) / len(answerable)
-    right_declines = sum(o.right for o in declines) / len(declines)
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_accuracy_does_not_regress(answerer: Answerer, name: str) -> None:
+    outcomes = evaluate(answerer, load_questions(DATA / name))
+    right_first = sum(o.right for o in outcomes if o.question.answerable)
+    right_declines = sum(o.right for o in outcomes if not o.question.answerable)
     wrong = [o.question.text for o in outcomes if not o.right]
-    assert right_first >= MIN_RIGHT_FIRST_CITATIONS, f"{right_first:.1%}; wrong: {wrong}"
-    assert right_declines >= MIN_RIGHT_DECLINES, f"{right_declines:.1%}; wrong: {wrong}"
-    assert unverbatim(base, outcomes) == []
+    min_first, min_declines = FLOORS[name]
+    assert right_first >= min_first, f"{right_first} right first citations; wrong: {wrong}"
+    assert right_declines >= min_declines, f"{right_declines} right declines; wrong: {wrong}"
 
 
-def test_no_citation_is_ever_invented_on_any_labelled_question(
-    answerer: Answerer, base: FactBase
-) -> None:
+def test_no_citation_is_ever_invented_on_any_labelled_question(answerer: Answerer) -> None:
+    # Compared with the files on disk, not with the text the fact base loaded into memory.
+    on_disk = {p.name: p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt")}
     for name in QUESTION_FILES:
-        assert unverbatim(base, evaluate(answerer, load_questions(DATA / name))) == []
+        for outcome in evaluate(answerer, load_questions(DATA / name)):
+            for citation in outcome.answer.citations:
+                text = on_disk[citation.source]
+                assert text[citation.start : citation.end] == citation.excerpt

@@ -1,0 +1,30 @@
+import pytest
+
+from knowledge.asking import Wants, can_answer, wants
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When were the Istanbul talks?", Wants.TIME),
+        ("so when did russia annex crimea", Wants.TIME),
+        ("what year did the war start", Wants.TIME),
+        ("How many regions did Russia annex?", Wants.NUMBER),
+        ("ok how long would nato membership be delayed", Wants.NUMBER),
+        ("how wide would the buffer zone be", Wants.SIZE),
+        ("How did Trump respond when Moscow rejected it?", Wants.ANYTHING),
+        ("who rejected the plan", Wants.ANYTHING),
+    ],
+)
+def test_what_a_question_asks_for(question: str, kind: Wants) -> None:
+    assert wants(question) is kind
+
+
+def test_an_excerpt_must_hold_what_is_asked_for() -> None:
+    assert can_answer(Wants.TIME, ["under conditions agreed upon in Istanbul in 2022"])
+    assert not can_answer(Wants.TIME, ["a ceasefire along the current front lines"])
+    assert can_answer(Wants.NUMBER, ["recognition of the annexation of the four Ukrainian regions"])
+    assert not can_answer(Wants.NUMBER, ["a demilitarized zone overseen by European peacekeepers"])
+    assert can_answer(Wants.SIZE, ["a 15 km demilitarized zone"])
+    assert not can_answer(Wants.SIZE, ["delaying NATO membership for two decades"])
+    assert can_answer(Wants.ANYTHING, [])
