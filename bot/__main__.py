@@ -1,4 +1,5 @@
-"""The composition root: `python -m bot [shell|ask|check|evaluate|socket]` (adapter layer).
+"""The composition root: `python -m bot [shell|ask|check|suggest|evaluate|reload|gaps|stats|socket]`
+(adapter layer).
 
 Reads settings, configures logging once, loads the fact base, builds the answerer and hands
 them to the chosen adapter. Nothing else in the project reads the environment, except gunicorn's
@@ -15,6 +16,8 @@ from typing import TextIO
 
 from bot import cli
 from bot.config import PROJECT_ROOT, Settings, SettingsError, configure_logging, load_settings
+from bot.holder import reload_files
+from bot.questionlog import QuestionLog
 from bot.shell import run_shell
 from knowledge.answer import Answerer
 from knowledge.store import FactBaseError, load_fact_base
@@ -53,10 +56,30 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", help="the question (omit to read stdin)")
     ask.add_argument("--json", action="store_true", help="one JSON object per answer")
     commands.add_parser("check", help="validate the fact base and report uncovered sentences")
+    suggest = commands.add_parser(
+        "suggest", help="draft facts (TOML) for the sentences no fact cites, to review"
+    )
+    suggest.add_argument("sources", nargs="*", help="article file names (default: all)")
+    commands.add_parser(
+        "reload",
+        help="validate the fact base and make every running server switch to it (exit 1 if not)",
+    )
+    gaps = commands.add_parser("gaps", help="the most frequent unanswered or voted-down questions")
+    gaps.add_argument("--days", type=_positive, default=30, help="look back this many days (30)")
+    gaps.add_argument("--limit", type=_positive, default=20, help="show this many groups (20)")
+    stats = commands.add_parser("stats", help="questions per day, answer rate, top facts")
+    stats.add_argument("--days", type=_positive, default=30, help="look back this many days (30)")
     evaluate = commands.add_parser("evaluate", help="accuracy per question style")
     evaluate.add_argument("files", nargs="*", type=Path, help="labelled question files (TOML)")
     evaluate.add_argument("-v", "--verbose", action="store_true", help="list wrong answers")
     return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def main(argv: list[str] | None = None, console: Console | None = None) -> int:
@@ -79,6 +102,16 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
             "SLACK_APP_TOKEN is not set, so this is the local shell; "
             "HTTP mode runs under gunicorn (see the Procfile).\n"
         )
+    if command == "reload":
+        result = reload_files(settings.seeds_dir, settings.knowledge_dir, settings.state_dir)
+        return cli.report_reload(result, console.stdout, console.stderr)
+    if command == "gaps":
+        log = QuestionLog.from_settings(settings)
+        return cli.gaps(log, args.days, args.limit, console.stdout, console.stderr)
+    if command == "stats":
+        return cli.stats(
+            QuestionLog.from_settings(settings), args.days, console.stdout, console.stderr
+        )
     try:
         base = load_fact_base(settings.seeds_dir, settings.knowledge_dir)
     except FactBaseError as exc:
@@ -86,6 +119,8 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
         return 1
     if args.command == "check":
         return cli.check(base, console.stdout)
+    if args.command == "suggest":
+        return cli.suggest(base, args.sources, console.stdout, console.stderr)
     answerer = Answerer(base)
     if args.command == "ask":
         if args.question:
@@ -96,7 +131,8 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     if args.command == "evaluate":
         files = args.files or DEFAULT_QUESTION_FILES
         return cli.run_evaluation(answerer, files, console.stdout, args.verbose)
-    return run_shell(answerer, console.stdin, console.stdout, console.interactive)
+    log = QuestionLog.from_settings(settings)
+    return run_shell(answerer, console.stdin, console.stdout, console.interactive, log)
 
 
 def _socket_mode(settings: Settings, console: Console) -> int:

@@ -7,14 +7,16 @@ reply can carry a mention or broadcast such as `<!channel>` that came from input
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.holder import Changes, ReloadResult
+from bot.questionlog import Stats
 from knowledge.answer import Answer, CitedExcerpt
+from knowledge.gaps import Gap
 from knowledge.index import MAX_QUESTION_CHARS
-from knowledge.models import FactBase, Source
+from knowledge.models import Citation, FactBase, Source
 from knowledge.render import DECLINE, render_text
 
 Block = dict[str, Any]
@@ -35,7 +37,10 @@ SHOWN_QUESTION_LIMIT = 300
 FALLBACK_LIMIT = 3000
 LISTED_LIMIT = 20  # ids or problems listed before "and N more"
 VIEW_BLOCK_LIMIT = 100  # Slack refuses a Home tab view with more blocks
+HOME_GAPS = 5  # gaps shown to admins on the App Home
+SHOWN_GAP_LIMIT = 200  # characters of a gap's wording shown
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_LOG_ID = re.compile(r"([0-9]{0,18})\|")
 
 HELP = (
     "*Ask me about the news articles I have read.* I answer with word-for-word excerpts and "
@@ -44,7 +49,8 @@ HELP = (
     "*Share in channel* posts it for everyone)\n"
     "• `/peace sources` lists the articles\n"
     "• `/peace help` shows this text\n"
-    "• `/peace reload` re-reads the fact base (admins only)\n"
+    "• `/peace reload` re-reads the fact base; `/peace gaps` and `/peace stats` show what "
+    "people asked that I could not answer, and how often I answer (admins only)\n"
     "You can also mention me in a channel (I answer in a thread) or send me a direct message; "
     "`help`, `sources` and `reload` work there too."
 )
@@ -53,6 +59,12 @@ REFUSAL = (
     "Sorry, only peacebot admins can reload the fact base. "
     "Ask one of them, or ask me a question instead."
 )
+ADMIN_ONLY = (
+    "Sorry, only peacebot admins can see what people asked. "
+    "Ask one of them, or ask me a question instead."
+)
+LOG_OFF = "Question logging is off (`PEACEBOT_LOG_QUESTIONS=false`), so there is nothing to show."
+LOG_UNREADABLE = "Sorry, I could not read the question log just now; the server log says why."
 THANKS = {
     "up": "Thanks for the feedback! :thumbsup:",
     "down": "Thanks for the feedback! :thumbsdown:",
@@ -74,19 +86,33 @@ def unescape(text: str) -> str:
     return text.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
 
 
-def encode_value(question: str, asked_by: str | None = None) -> str:
+class ButtonValue(NamedTuple):
+    """What a button carries back: the question, who asked it, its row in the question log."""
+
+    question: str
+    asked_by: str | None
+    log_id: int | None = None
+
+
+def encode_value(question: str, asked_by: str | None = None, log_id: int | None = None) -> str:
     """A button value from which a click re-creates the answer (escaped like all reply text)."""
     # The answerer reads no more than MAX_QUESTION_CHARS; Slack keeps 2000 characters a value.
     kept = question[:MAX_QUESTION_CHARS]
-    while len(escape(kept)) > VALUE_LIMIT - 20:
+    while len(escape(kept)) > VALUE_LIMIT - 40:
         kept = kept[: len(kept) * 3 // 4]
-    return f"{asked_by or ''}|{escape(kept)}"
+    return f"{asked_by or ''}|{log_id if log_id is not None else ''}|{escape(kept)}"
 
 
-def decode_value(value: str) -> tuple[str, str | None]:
-    """`(question, asked_by)` from a value made by `encode_value`."""
-    asked_by, _, question = value.partition("|")
-    return unescape(question), asked_by if _USER_ID.match(asked_by) else None
+def decode_value(value: str) -> ButtonValue:
+    """The question, asker and log id from a value made by `encode_value` (or by an earlier
+    version, `asker|question`, still on buttons in Slack)."""
+    asked_by, _, rest = value.partition("|")
+    log_id = None
+    found = _LOG_ID.match(rest)
+    if found:
+        log_id = int(found.group(1)) if found.group(1) else None
+        rest = rest[found.end() :]
+    return ButtonValue(unescape(rest), asked_by if _USER_ID.match(asked_by) else None, log_id)
 
 
 # -- small builders --------------------------------------------------------------------------
@@ -161,11 +187,13 @@ def answer_message(
     asked_by: str | None = None,
     shareable: bool = False,
     feedback: str | None = None,
+    log_id: int | None = None,
 ) -> Message:
     """The reply to a question: quoted excerpts with sources, or a decline with suggestions.
 
     `asked_by` (a user id) adds "<@U…> asked: …"; `shareable` adds the Share in channel button;
-    `feedback` ("up"/"down") replaces the feedback buttons with a thank-you.
+    `feedback` ("up"/"down") replaces the feedback buttons with a thank-you; `log_id` (the
+    question's row in the question log) rides on the buttons, so a vote lands on that row.
     """
     asked_by = asked_by if asked_by and _USER_ID.match(asked_by) else None
     blocks: list[Block] = []
@@ -191,7 +219,7 @@ def answer_message(
         for citation in supporting:
             blocks.extend(quote(citation.excerpt))
             blocks.append(citation_context(citation))
-    value = encode_value(answer.question, asked_by)
+    value = encode_value(answer.question, asked_by, log_id)
     buttons = [button("Share in channel", ACTION_SHARE, value, "primary")] if shareable else []
     if feedback in THANKS:
         if buttons:
@@ -246,8 +274,8 @@ def text_message(text: str) -> Message:
     return {"text": text, "blocks": [section(text)]}
 
 
-def refusal_message() -> Message:
-    return text_message(REFUSAL)
+def refusal_message(text: str = REFUSAL) -> Message:
+    return text_message(text)
 
 
 def apology_message() -> Message:
@@ -277,19 +305,33 @@ def change_lines(changes: Changes) -> list[str]:
     return [line for line in lines if line]
 
 
+def uncovered_lines(uncovered: Mapping[str, Sequence[Citation]]) -> list[str]:
+    """How many sentences of each article no fact cites yet (articles with none left out)."""
+    counts = [(name, len(sentences)) for name, sentences in uncovered.items() if sentences]
+    if not counts:
+        return ["• Every sentence of every article is cited by a fact."]
+    shown = ", ".join(f"{n} in `{escape(name)}`" for name, n in counts[:LISTED_LIMIT])
+    more = f" and {len(counts) - LISTED_LIMIT} more articles" if len(counts) > LISTED_LIMIT else ""
+    return [
+        f"• Sentences no fact cites yet: {shown}{more} "
+        "(they answer as plain sentences; `python -m bot suggest` drafts facts for them)"
+    ]
+
+
 def reload_lines(result: ReloadResult) -> list[str]:
     """What a reload did, for a message or the App Home."""
     base = result.base
-    if result.ok and result.changes is not None:
+    if result.ok and result.changes is not None and base is not None:
         head = (
             f":white_check_mark: Reloaded the fact base: {len(base.sources)} articles, "
             f"{len(base.facts)} facts (`{base.fingerprint[:12]}`)."
         )
-        return [head, *change_lines(result.changes)]
+        return [head, *change_lines(result.changes), *uncovered_lines(base.uncovered)]
     problems = result.problems
+    serving = f"`{base.fingerprint[:12]}`" if base is not None else "none"
     lines = [
         f":x: The fact base has {len(problems)} problem(s), so I kept serving the previous one "
-        f"(`{base.fingerprint[:12]}`):"
+        f"({serving}):"
     ]
     lines.extend(f"• {escape(p)}" for p in problems[:LISTED_LIMIT])
     if len(problems) > LISTED_LIMIT:
@@ -324,10 +366,71 @@ def capped_sections(lines: Sequence[str], limit: int) -> list[Block]:
     return [*sections(lines[:low]), context(f"…and {len(lines) - low} more not shown here.")]
 
 
+def gap_lines(gaps: Sequence[Gap]) -> list[str]:
+    """One line per gap: how often, the most frequent wording, declined and 👎 counts."""
+    lines = []
+    for gap in gaps:
+        parts = []
+        if gap.unanswered:
+            parts.append(f"{gap.unanswered} declined")
+        if gap.downvoted:
+            parts.append(f"{gap.downvoted} :thumbsdown:")
+        wordings = f", {len(gap.wordings)} wordings" if len(gap.wordings) > 1 else ""
+        text = escape(shorten(gap.text, SHOWN_GAP_LIMIT))
+        lines.append(f"• *{gap.count}×* _{text}_ ({', '.join(parts)}{wordings})")
+    return lines
+
+
+def gaps_message(gaps: Sequence[Gap], days: int) -> Message:
+    """`/peace gaps`: the most frequent questions of the last `days` days that were declined or
+    voted down, repeats grouped."""
+    if not gaps:
+        return text_message(f"No unanswered or :thumbsdown: questions in the last {days} days.")
+    head = (
+        f"*What people asked that I could not answer well, last {days} days* "
+        "(declined or :thumbsdown:, similar questions grouped):"
+    )
+    lines = [head, *gap_lines(gaps)]
+    lines.append("Add or extend facts for these (`python -m bot suggest` helps), then reload.")
+    return {"text": _fallback("\n".join(lines)), "blocks": sections(lines)}
+
+
+def stats_lines(stats: Stats) -> list[str]:
+    if not stats.asked:
+        return [f"No questions logged in the last {stats.days} days."]
+    votes = f":thumbsup: {stats.up} · :thumbsdown: {stats.down}"
+    lines = [
+        f"*Last {stats.days} days:* {stats.asked} questions from {stats.askers} people, "
+        f"{stats.answer_rate:.0%} answered · {votes}",
+        "*Per day* (UTC; questions, answered): "
+        + ", ".join(f"{d.day}: {d.asked} ({d.answered})" for d in stats.per_day[-14:]),
+    ]
+    if stats.top_facts:
+        lines.append("*Top facts:* " + ", ".join(f"`{escape(m)}` {n}" for m, n in stats.top_facts))
+    if stats.by_passage:
+        lines.append(f"*Answered by a sentence no fact covers:* {stats.by_passage}")
+    lines.append("*Where:* " + ", ".join(f"{escape(s)} {n}" for s, n in stats.surfaces))
+    return lines
+
+
+def stats_message(stats: Stats) -> Message:
+    """`/peace stats`: questions per day, answer rate, votes and top facts."""
+    lines = stats_lines(stats)
+    return {"text": _fallback("\n".join(lines)), "blocks": sections(lines)}
+
+
 def home_view(
-    base: FactBase, loaded_at: float, *, is_admin: bool, notice: Sequence[str] = ()
+    base: FactBase,
+    loaded_at: float,
+    *,
+    is_admin: bool,
+    notice: Sequence[str] = (),
+    gaps: Sequence[Gap] | None = None,
+    gap_days: int = 30,
+    problems: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The App Home tab: how to ask, the fact base's size, Reload for admins, then the sources.
+    """The App Home tab: how to ask, the fact base's size; for admins Reload, the files'
+    problems if the last good fact base is serving instead, and the top gaps; then the sources.
 
     The sources come last and are the part cut short when there are too many for one view.
     """
@@ -348,6 +451,17 @@ def home_view(
             }
         )
     blocks.extend(sections(notice))
+    if is_admin and problems:
+        lines = [
+            f":warning: The files on disk have {len(problems)} problem(s), so the last good "
+            "fact base is serving:",
+            *(f"• {escape(p)}" for p in problems[:5]),
+        ]
+        blocks.extend(capped_sections(lines, 2))
+    if is_admin and gaps is not None:
+        blocks.append(section(f"*Top gaps, last {gap_days} days* (declined or :thumbsdown:)"))
+        lines = gap_lines(gaps[:HOME_GAPS]) or ["Nothing yet."]
+        blocks.extend(capped_sections(lines, 2))
     blocks.append({"type": "divider"})
     blocks.append(section(f"*Sources ({len(base.sources)} files)*"))
     room = VIEW_BLOCK_LIMIT - len(blocks)

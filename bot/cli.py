@@ -1,4 +1,5 @@
-"""Command-line commands: ask, check, evaluate (adapter layer; the work is in `knowledge`)."""
+"""Command-line commands: ask, check, suggest, evaluate, reload, gaps, stats (adapter layer; the
+work is in `knowledge`, `bot.holder` and `bot.questionlog`)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+from bot.holder import Changes, ReloadResult
+from bot.questionlog import QuestionLog, QuestionLogError
 from knowledge.answer import Answerer
+from knowledge.drafts import draft_facts, drafts_toml
 from knowledge.evaluation import evaluate, load_questions, style_table, unverbatim
 from knowledge.models import FactBase
 from knowledge.render import render_text
+
+LISTED = 20  # ids listed per kind of change before "and N more"
 
 
 def ask(answerer: Answerer, questions: Iterable[str], stdout: TextIO, as_json: bool) -> int:
@@ -48,6 +54,127 @@ def check(base: FactBase, stdout: TextIO) -> int:
                 stdout.write(f"  - [{piece.title[:40]}] {citation.excerpt}\n")
         else:
             stdout.write(".\n")
+    if any(base.uncovered.values()):
+        stdout.write("\n`python -m bot suggest` drafts facts for the sentences not cited.\n")
+    return 0
+
+
+def suggest(base: FactBase, sources: list[str], stdout: TextIO, stderr: TextIO) -> int:
+    """Print draft facts (TOML) for the sentences no fact cites, in all or the named articles."""
+    unknown = [name for name in sources if name not in base.sources]
+    if unknown:
+        known = ", ".join(base.sources)
+        stderr.write(f"error: no such article in seeds/: {', '.join(unknown)} (known: {known})\n")
+        return 1
+    drafts = draft_facts(base, sources or None)
+    if not drafts:
+        stderr.write("Every sentence is cited by a fact: nothing to suggest.\n")
+        return 0
+    stdout.write(drafts_toml(drafts))
+    stderr.write(
+        f"{len(drafts)} draft fact(s) written; review them, paste them into a file in "
+        "knowledge/facts/, then run `python -m bot check`.\n"
+    )
+    return 0
+
+
+def _listed(label: str, items: tuple[str, ...]) -> str | None:
+    if not items:
+        return None
+    more = f" and {len(items) - LISTED} more" if len(items) > LISTED else ""
+    return f"  {label} ({len(items)}): {', '.join(items[:LISTED])}{more}"
+
+
+def change_lines(changes: Changes) -> list[str]:
+    lines = [
+        _listed("sources added", changes.sources_added),
+        _listed("sources removed", changes.sources_removed),
+        _listed("sources changed", changes.sources_changed),
+        _listed("facts added", changes.facts_added),
+        _listed("facts removed", changes.facts_removed),
+        _listed("facts changed", changes.facts_changed),
+        "  aliases changed" if changes.aliases_changed else None,
+    ]
+    return [line for line in lines if line] or ["  nothing changed"]
+
+
+def report_reload(result: ReloadResult, stdout: TextIO, stderr: TextIO) -> int:
+    """Print what a reload changed (0), or each problem (1: nothing changed anywhere)."""
+    base = result.base
+    if not result.ok or result.changes is None or base is None:
+        serving = base.fingerprint[:12] if base is not None else "nothing yet"
+        stderr.write(
+            f"error: the fact base has {len(result.problems)} problem(s); nothing was reloaded "
+            f"and servers keep serving {serving}:\n"
+        )
+        stderr.write("".join(f"  - {problem}\n" for problem in result.problems))
+        return 1
+    stdout.write(
+        f"Reloaded: {len(base.sources)} sources, {len(base.facts)} facts, fact base "
+        f"{base.fingerprint[:12]}. Running servers that share the state folder switch to it "
+        "within two seconds.\n"
+    )
+    stdout.write("\n".join(change_lines(result.changes)) + "\n")
+    counts = [(name, len(s)) for name, s in base.uncovered.items() if s]
+    if counts:
+        shown = ", ".join(f"{n} in {name}" for name, n in counts)
+        stdout.write(f"Sentences no fact cites yet: {shown} (`python -m bot suggest`).\n")
+    return 0
+
+
+def gaps(log: QuestionLog, days: int, limit: int, stdout: TextIO, stderr: TextIO) -> int:
+    """Print the most frequent declined or voted-down questions of the last `days` days."""
+    if not log.enabled:
+        stderr.write("Question logging is off (PEACEBOT_LOG_QUESTIONS=false).\n")
+        return 0
+    try:
+        found = log.gaps(days, limit)
+    except QuestionLogError as error:
+        stderr.write(f"error: {error}\n")
+        return 1
+    if not found:
+        stdout.write(f"No declined or voted-down questions in the last {days} days.\n")
+        return 0
+    stdout.write(
+        f"Most frequent gaps, last {days} days (declined or voted down; similar questions "
+        "grouped):\n"
+    )
+    for gap in found:
+        parts = [f"{gap.unanswered} declined"] if gap.unanswered else []
+        parts += [f"{gap.downvoted} voted down"] if gap.downvoted else []
+        stdout.write(f"{gap.count:5d}x  {gap.text}  ({', '.join(parts)})\n")
+        others = list(gap.wordings[1:4])
+        if others:
+            more = f" and {len(gap.wordings) - 4} more" if len(gap.wordings) > 4 else ""
+            stdout.write(f"        also: {' | '.join(others)}{more}\n")
+    return 0
+
+
+def stats(log: QuestionLog, days: int, stdout: TextIO, stderr: TextIO) -> int:
+    """Print questions per day, the answer rate, votes and the facts that answer most."""
+    if not log.enabled:
+        stderr.write("Question logging is off (PEACEBOT_LOG_QUESTIONS=false).\n")
+        return 0
+    try:
+        found = log.stats(days)
+    except QuestionLogError as error:
+        stderr.write(f"error: {error}\n")
+        return 1
+    if not found.asked:
+        stdout.write(f"No questions logged in the last {days} days.\n")
+        return 0
+    stdout.write(
+        f"Last {days} days: {found.asked} questions from {found.askers} people, "
+        f"{found.answer_rate:.0%} answered; {found.up} voted up, {found.down} voted down.\n"
+    )
+    stdout.write("\nday (UTC)     questions  answered\n")
+    for day in found.per_day:
+        stdout.write(f"{day.day}  {day.asked:9d}  {day.answered:8d}\n")
+    if found.top_facts:
+        stdout.write("\nTop facts: " + ", ".join(f"{m} {n}" for m, n in found.top_facts) + "\n")
+    if found.by_passage:
+        stdout.write(f"Answered by a sentence no fact covers: {found.by_passage}\n")
+    stdout.write("Where: " + ", ".join(f"{s} {n}" for s, n in found.surfaces) + "\n")
     return 0
 
 

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     )
     state_dir: Path = Field(default=PROJECT_ROOT / "state", validation_alias="PEACEBOT_STATE_DIR")
     log_level: LogLevel = Field(default="WARNING", validation_alias="PEACEBOT_LOG_LEVEL")
+    log_questions: bool = Field(default=True, validation_alias="PEACEBOT_LOG_QUESTIONS")
+    log_retention_days: int = Field(
+        default=90, ge=1, le=36500, validation_alias="PEACEBOT_LOG_RETENTION_DAYS"
+    )
+    log_salt: SecretStr | None = Field(default=None, validation_alias="PEACEBOT_LOG_SALT")
 
     @field_validator("admins", mode="before")
     @classmethod

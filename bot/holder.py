@@ -1,28 +1,29 @@
 """The live answerer of one process, reloadable and kept in step across processes (adapter layer).
 
-A reload loads the whole fact base first and swaps it in under a lock only if it is valid; an
-invalid one leaves the old answerer serving. After a reload, a marker file in the state dir
-(written atomically) tells the other worker processes to re-read the fact base too.
+A reload validates the working files and keeps them as a snapshot in the state dir
+(`bot.snapshots`), then points the marker at it and swaps the new answerer in; an invalid fact
+base leaves the old answerer serving. Every other process adopts the snapshot the marker names:
+at its next request, or within `POLL_SECONDS` by a background poll when it is idle. A process
+that starts with broken working files serves the last good snapshot instead.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.snapshots import KEEP_SNAPSHOTS, Marker, MarkerKey, SnapshotError, Snapshots
 from knowledge.answer import Answerer
 from knowledge.models import FactBase
 from knowledge.store import FactBaseError, load_fact_base
 
 logger = logging.getLogger(__name__)
 
-MARKER_NAME = "fact_base.json"
+POLL_SECONDS = 0.5  # how often an idle process looks at the marker
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +53,10 @@ class Changes:
         )
 
 
-def compare(old: FactBase, new: FactBase) -> Changes:
-    """The changes that turn `old` into `new`."""
+def compare(old: FactBase | None, new: FactBase) -> Changes:
+    """The changes that turn `old` into `new` (everything is added when there was no `old`)."""
+    if old is None:
+        old = FactBase(sources={}, facts=(), passages=(), aliases={})
     old_facts = {f.id: f for f in old.facts}
     new_facts = {f.id: f for f in new.facts}
     return Changes(
@@ -67,7 +70,7 @@ def compare(old: FactBase, new: FactBase) -> Changes:
         facts_changed=tuple(
             i for i, fact in new_facts.items() if i in old_facts and old_facts[i] != fact
         ),
-        aliases_changed=old.aliases != new.aliases,
+        aliases_changed=bool(old.aliases or old.sources) and old.aliases != new.aliases,
     )
 
 
@@ -76,9 +79,42 @@ class ReloadResult:
     """The outcome of a reload: the changes on success, the problems on failure."""
 
     ok: bool
-    base: FactBase  # the fact base now serving (the old one when the reload failed)
+    base: FactBase | None  # the fact base now serving (the old one when the reload failed)
     changes: Changes | None = None
     problems: tuple[str, ...] = ()
+
+
+def publish(snapshots: Snapshots, seeds_dir: Path, knowledge_dir: Path) -> tuple[FactBase, Marker]:
+    """Validate the working files, keep them as a snapshot and point the marker at it, all under
+    the reload lock; returns the new fact base and the marker naming it (raises FactBaseError,
+    and then nothing changed)."""
+    with snapshots.locked():
+        base = snapshots.capture(seeds_dir, knowledge_dir)
+        marker = snapshots.read_marker()
+        if marker is not None and marker.fingerprint == base.fingerprint:
+            return base, marker  # already what every process serves
+        published = time.time()
+        key = snapshots.write_marker(base.fingerprint, published)
+        snapshots.prune()
+    return base, Marker(base.fingerprint, published, key)
+
+
+def reload_files(seeds_dir: Path, knowledge_dir: Path, state_dir: Path) -> ReloadResult:
+    """`python -m bot reload`: what a reload in a server does, for every process that shares
+    `state_dir` (they adopt it through the marker). Changes are against what the marker named."""
+    snapshots = Snapshots(state_dir)
+    marker = snapshots.read_marker()
+    old = None
+    if marker is not None:
+        try:
+            old = snapshots.load(marker.fingerprint)
+        except FactBaseError:
+            logger.warning("the marker names a snapshot that does not load; comparing with none")
+    try:
+        new, _ = publish(snapshots, seeds_dir, knowledge_dir)
+    except FactBaseError as exc:
+        return ReloadResult(ok=False, base=old, problems=tuple(map(str, exc.problems)))
+    return ReloadResult(ok=True, base=new, changes=compare(old, new))
 
 
 class AnswererHolder:
@@ -89,23 +125,31 @@ class AnswererHolder:
     """
 
     def __init__(
-        self, seeds_dir: Path, knowledge_dir: Path, state_dir: Path, retry_seconds: float = 5.0
+        self,
+        seeds_dir: Path,
+        knowledge_dir: Path,
+        state_dir: Path,
+        retry_seconds: float = 5.0,
+        *,
+        resume: bool = False,
+        keep_snapshots: int = KEEP_SNAPSHOTS,
     ) -> None:
+        """Load the fact base: the working files (kept as the last good snapshot), or, when they
+        are broken, the last good snapshot. With `resume` (a worker restarted inside a running
+        server), the snapshot the marker names comes first, so all workers serve the same.
+        Raises FactBaseError only when there is nothing valid to serve."""
         self.seeds_dir = seeds_dir
         self.knowledge_dir = knowledge_dir
-        self.marker = state_dir / MARKER_NAME
+        self.snapshots = Snapshots(state_dir, keep_snapshots)
         self.retry_seconds = retry_seconds
+        # What is wrong with the working files while this process serves the last good snapshot.
+        self.problems: tuple[str, ...] = ()
         self._lock = threading.Lock()
-        self._seen: tuple[int, int, int] | None = None
         self._retry_at = 0.0  # after a failed sync, when to try loading again
-        state_dir.mkdir(parents=True, exist_ok=True)
-        seen = self._marker_key()
-        # Raises FactBaseError: a process must not start without a valid fact base.
-        self._answerer = Answerer(self._load())
-        self._seen = seen
-        marker = self._read_marker()
-        same = marker is not None and marker.get("fingerprint") == self.base.fingerprint
-        self.loaded_at = _reloaded_at(marker) if same else time.time()
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
+        base, self._seen, self.loaded_at = self._start(resume)
+        self._answerer = Answerer(base)
 
     @property
     def answerer(self) -> Answerer:
@@ -115,12 +159,54 @@ class AnswererHolder:
     def base(self) -> FactBase:
         return self._answerer.base
 
+    def _start(self, resume: bool) -> tuple[FactBase, MarkerKey | None, float]:
+        marker = self.snapshots.read_marker()
+        if resume and marker is not None:
+            try:
+                base = self.snapshots.load(marker.fingerprint)
+            except FactBaseError:
+                logger.warning("the marker's snapshot does not load; loading the files instead")
+            else:
+                logger.info("serving the server's fact base %s", base.fingerprint[:12])
+                return base, marker.key, marker.reloaded_at
+        try:
+            base, marker = publish(self.snapshots, self.seeds_dir, self.knowledge_dir)
+        except FactBaseError as exc:
+            error = exc
+        else:
+            return base, marker.key, marker.reloaded_at
+        marker = self.snapshots.read_marker()
+        last_good = None
+        if marker is not None:
+            try:
+                last_good = self.snapshots.load(marker.fingerprint)
+            except FactBaseError:
+                logger.error("the marker's snapshot %s does not load", marker.fingerprint[:12])
+        if marker is not None and last_good is not None:
+            self.problems = tuple(map(str, error.problems))
+            logger.error(
+                "the fact base on disk has %d problem(s); serving the last good one, %s:",
+                len(error.problems),
+                last_good.fingerprint[:12],
+            )
+            for problem in self.problems:
+                logger.error("  %s", problem)
+            return last_good, marker.key, marker.reloaded_at
+        if isinstance(error, SnapshotError):
+            # The state dir cannot hold a snapshot and there is none: the files, if valid.
+            base = load_fact_base(self.seeds_dir, self.knowledge_dir)
+            logger.warning("serving the files without a snapshot: %s", error.problems[0])
+            return base, None, time.time()
+        raise error
+
     def reload(self) -> ReloadResult:
-        """Re-read the fact base; swap it in and tell the other processes if it is valid."""
+        """Re-read the working files; if valid, swap them in here and tell every process."""
+        self.sync()  # "what changed" is measured against what the server serves now
         with self._lock:
             old = self.base
             try:
-                new = self._load()
+                new, marker = publish(self.snapshots, self.seeds_dir, self.knowledge_dir)
+                answerer = Answerer(new) if new.fingerprint != old.fingerprint else self.answerer
             except FactBaseError as exc:
                 logger.warning(
                     "reload refused: %d problem(s); still serving %s",
@@ -128,10 +214,9 @@ class AnswererHolder:
                     old.fingerprint[:12],
                 )
                 return ReloadResult(ok=False, base=old, problems=tuple(map(str, exc.problems)))
-            self._answerer = Answerer(new)
-            self.loaded_at = time.time()
-            self._seen = self._write_marker(new.fingerprint, self.loaded_at)
-        changes = compare(old, new)
+            self._answerer = answerer
+            self.loaded_at, self.problems = marker.reloaded_at, ()
+            self._seen, self._retry_at = marker.key, 0.0
         logger.info(
             "reloaded: %s -> %s, %d facts, %d sources",
             old.fingerprint[:12],
@@ -139,77 +224,68 @@ class AnswererHolder:
             len(new.facts),
             len(new.sources),
         )
-        return ReloadResult(ok=True, base=new, changes=changes)
+        return ReloadResult(ok=True, base=new, changes=compare(old, new))
 
     def sync(self) -> bool:
-        """Adopt another process's reload if the marker changed; cheap (one stat) otherwise.
+        """Adopt the snapshot the marker names if it changed; cheap (one stat) otherwise.
 
-        Returns whether the answerer was swapped. A fact base that fails to load here is logged,
-        the old one keeps serving, and the load is tried again `retry_seconds` later.
+        Returns whether the answerer was swapped. Never waits: while another thread of this
+        process is syncing or reloading, requests go on with the answerer they have. A snapshot
+        that fails to load is logged, the old answerer keeps serving, and the load is tried
+        again `retry_seconds` later.
         """
-        key = self._marker_key()
+        key = self.snapshots.marker_key()
         if key is None or key == self._seen:
             return False
-        with self._lock:
-            key = self._marker_key()
-            if key is None or key == self._seen or time.monotonic() < self._retry_at:
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            if time.monotonic() < self._retry_at:
                 return False
-            marker = self._read_marker() or {}
-            if marker.get("fingerprint") == self.base.fingerprint:
-                self._seen = key
+            marker = self.snapshots.read_marker()
+            if marker is None or marker.key == self._seen:
+                return False
+            if marker.fingerprint == self.base.fingerprint:
+                self._seen = marker.key
                 return False
             try:
-                new = self._load()
+                answerer = Answerer(self.snapshots.load(marker.fingerprint))
             except FactBaseError as exc:
                 self._retry_at = time.monotonic() + self.retry_seconds
                 logger.warning(
-                    "sync refused: %d problem(s); still serving %s",
-                    len(exc.problems),
+                    "sync to %s failed (%s); still serving %s",
+                    marker.fingerprint[:12],
+                    exc.problems[0] if exc.problems else "?",
                     self.base.fingerprint[:12],
                 )
                 return False
-            if new.fingerprint != marker.get("fingerprint"):
-                logger.warning("sync: the files changed again since the reload; serving them")
-            self._answerer = Answerer(new)
-            self.loaded_at = _reloaded_at(marker)
-            self._seen, self._retry_at = key, 0.0
-        logger.info("synced to %s (pid %d)", new.fingerprint[:12], os.getpid())
+            self._answerer = answerer
+            self.loaded_at, self.problems = marker.reloaded_at, ()
+            self._seen, self._retry_at = marker.key, 0.0
+        finally:
+            self._lock.release()
+        logger.info("synced to %s (pid %d)", marker.fingerprint[:12], os.getpid())
         return True
 
-    def _load(self) -> FactBase:
-        return load_fact_base(self.seeds_dir, self.knowledge_dir)
+    def start_polling(self, interval: float = POLL_SECONDS) -> None:
+        """Look at the marker every `interval` seconds in a daemon thread, so an idle process
+        adopts a reload too (call it in the process that serves, after any fork)."""
+        if self._poller is not None and self._poller.is_alive():
+            return
+        self._stop.clear()
 
-    def _marker_key(self) -> tuple[int, int, int] | None:
-        try:
-            stat = self.marker.stat()
-        except OSError:
-            return None
-        # os.replace gives every new marker a new inode, so equal keys mean the same marker.
-        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        def poll() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    self.sync()
+                except Exception as error:  # the poll must outlive any one failure
+                    logger.error("fact base poll failed: %s", type(error).__name__)
 
-    def _read_marker(self) -> dict[str, object] | None:
-        try:
-            data = json.loads(self.marker.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
+        self._poller = threading.Thread(target=poll, name="fact-base-poll", daemon=True)
+        self._poller.start()
 
-    def _write_marker(self, fingerprint: str, reloaded_at: float) -> tuple[int, int, int]:
-        payload = json.dumps({"fingerprint": fingerprint, "reloaded_at": reloaded_at})
-        fd, temp = tempfile.mkstemp(dir=self.marker.parent, prefix=".marker-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            stat = os.stat(temp)
-            os.replace(temp, self.marker)  # atomic: readers see the old or the new marker
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-
-
-def _reloaded_at(marker: dict[str, object] | None) -> float:
-    value = (marker or {}).get("reloaded_at")
-    return float(value) if isinstance(value, int | float) else time.time()
+    def stop_polling(self) -> None:
+        self._stop.set()
+        if self._poller is not None:
+            self._poller.join(timeout=5)
+            self._poller = None

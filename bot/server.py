@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import sqlite3
 import sys
 import tempfile
 import time
@@ -27,6 +28,7 @@ from slack_bolt.error import BoltError
 from bot.config import Settings, SettingsError, configure_logging, load_settings
 from bot.holder import AnswererHolder
 from bot.ledger import LEDGER_NAME, EventLedger
+from bot.questionlog import QuestionLog
 from bot.slack_app import create_bolt_app
 from knowledge.store import FactBaseError
 
@@ -37,17 +39,33 @@ HEALTH_PATH = "/healthz"
 WORKER_BOOT_ERROR = 3  # gunicorn stops the whole server when a worker exits with this status
 WORKER_FAILED = 1  # gunicorn starts another worker; the others keep serving
 RESPAWN_DELAY = 1.0  # seconds a failed worker waits, so gunicorn does not respawn in a tight loop
-SERVING_NAME = "serving.json"  # which server last booted a worker (see `has_served`)
+SERVERS_DIR = "servers"  # one record per server that has booted a worker (see `has_served`)
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")  # what Slack sends: HMAC-SHA256 in lowercase hex
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
-def build_slack_app(settings: Settings) -> tuple[App, AnswererHolder]:
-    """Fact base, event ledger and Bolt app for one process (raises FactBaseError)."""
-    holder = AnswererHolder(settings.seeds_dir, settings.knowledge_dir, settings.state_dir)
-    ledger = EventLedger(settings.state_dir / LEDGER_NAME)
+class StateDirError(ValueError):
+    """The state folder cannot hold the event ledger (missing, read-only, full)."""
+
+
+def build_slack_app(settings: Settings, resume: bool = False) -> tuple[App, AnswererHolder]:
+    """Fact base, event ledger, question log and Bolt app for one process (raises FactBaseError
+    when there is no valid fact base at all, StateDirError, or Slack's own errors).
+
+    `resume`: a worker restarted inside a running server serves the fact base the others serve.
+    """
+    holder = AnswererHolder(
+        settings.seeds_dir, settings.knowledge_dir, settings.state_dir, resume=resume
+    )
+    try:
+        ledger = EventLedger(settings.state_dir / LEDGER_NAME)
+    except (sqlite3.Error, OSError) as error:
+        code = getattr(error, "sqlite_errorname", None) or type(error).__name__
+        raise StateDirError(
+            f"the state folder {settings.state_dir} cannot hold the event ledger ({code})"
+        ) from None
     logger.info(
         "fact base %s: %d facts, %d sources (pid %d)",
         holder.base.fingerprint[:12],
@@ -55,7 +73,9 @@ def build_slack_app(settings: Settings) -> tuple[App, AnswererHolder]:
         len(holder.base.sources),
         os.getpid(),
     )
-    return create_bolt_app(settings, holder, ledger), holder
+    app = create_bolt_app(settings, holder, ledger, QuestionLog.from_settings(settings))
+    holder.start_polling()
+    return app, holder
 
 
 class SlackWsgiApp:
@@ -110,21 +130,24 @@ def _reply(start_response: StartResponse, status: str, data: dict[str, Any]) -> 
     return [body]
 
 
-def create_wsgi_app(settings: Settings) -> SlackWsgiApp:
+def create_wsgi_app(settings: Settings, resume: bool = False) -> SlackWsgiApp:
     """The HTTP-mode WSGI app (needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)."""
     secret = settings.slack_signing_secret
     if secret is None or not secret.get_secret_value():
         raise ValueError("SLACK_SIGNING_SECRET is required in HTTP mode")
-    return SlackWsgiApp(*build_slack_app(settings))
+    return SlackWsgiApp(*build_slack_app(settings, resume))
 
 
 def create_app() -> SlackWsgiApp:
     """gunicorn's factory: `gunicorn 'bot.server:create_app()'` (see the Procfile).
 
-    A worker that cannot start exits with gunicorn's boot-error status, which stops the whole
-    server, only if no worker of this server has started yet (a deploy that would serve nothing).
-    Once one has, a worker that cannot start (files broken on disk since, Slack unreachable for a
-    moment) exits with an ordinary failure: gunicorn starts another and the others keep serving.
+    A worker restarted inside a running server serves the fact base the other workers serve
+    (the snapshot the marker names); a worker of a new server loads the files, or the last good
+    snapshot if they are broken. A worker that cannot start exits with gunicorn's boot-error
+    status, which stops the whole server, only if no worker of this server has started yet (a
+    deploy that would serve nothing). Once one has, a worker that cannot start (Slack unreachable
+    for a moment, say) exits with an ordinary failure: gunicorn starts another and the others
+    keep serving.
     """
     try:
         settings = load_settings()
@@ -133,9 +156,9 @@ def create_app() -> SlackWsgiApp:
         sys.exit(WORKER_BOOT_ERROR)
     configure_logging(settings.log_level)
     try:
-        app = create_wsgi_app(settings)
+        app = create_wsgi_app(settings, resume=has_served(settings.state_dir))
     except FactBaseError as exc:
-        logger.error("the fact base does not load; not starting:")
+        logger.error("the fact base does not load and there is no last good one; not starting:")
         for problem in exc.problems:
             logger.error("  %s", problem)
     except ValueError as exc:  # our own configuration messages
@@ -150,7 +173,7 @@ def create_app() -> SlackWsgiApp:
     if has_served(settings.state_dir):
         logger.error(
             "this server is already serving: worker %d exits and gunicorn starts another; "
-            "the other workers keep serving the fact base they loaded",
+            "the other workers keep serving",
             os.getpid(),
         )
         time.sleep(RESPAWN_DELAY)
@@ -158,41 +181,47 @@ def create_app() -> SlackWsgiApp:
     sys.exit(WORKER_BOOT_ERROR)
 
 
-def server_id() -> str:
+def server_id(pid: int | None = None) -> str:
     """The server this worker belongs to: its parent (gunicorn's arbiter), by pid and start time
     (a restarted server may get the same pid, in a container especially)."""
-    parent = os.getppid()
+    parent = os.getppid() if pid is None else pid
+    return f"{parent}-{_started(parent)}"
+
+
+def _started(pid: int) -> str:
     try:
         # Field 22 of /proc/PID/stat, counted after the parenthesised command name.
-        started = Path(f"/proc/{parent}/stat").read_text().rsplit(")", 1)[1].split()[19]
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
     except (OSError, IndexError):
-        started = "?"  # not Linux: the pid alone
-    return f"{parent}:{started}"
+        return "?"  # not Linux, or no such process
 
 
 def record_serving(state_dir: Path) -> None:
-    """Note in the state dir that this server has a worker serving (written atomically)."""
-    payload = json.dumps({"server": server_id(), "pid": os.getpid(), "at": time.time()})
-    temp = None
+    """Note in the state dir that this server has a worker serving (one file per server, so
+    several servers can share the state dir); records of servers that are gone are removed."""
+    folder = state_dir / SERVERS_DIR
+    me = server_id()
     try:
-        fd, temp = tempfile.mkstemp(dir=state_dir, prefix=".serving-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload)
-        os.replace(temp, state_dir / SERVING_NAME)
+        folder.mkdir(parents=True, exist_ok=True)
+        record = folder / f"{me}.json"
+        if not record.exists():
+            payload = json.dumps({"server": me, "pid": os.getpid(), "at": time.time()})
+            fd, temp = tempfile.mkstemp(dir=folder, prefix=".serving-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(payload)
+            os.replace(temp, record)
+        for other in folder.glob("*.json"):
+            pid, _, started = other.stem.partition("-")
+            if pid.isdigit() and started != "?" and _started(int(pid)) != started:
+                other.unlink(missing_ok=True)  # that server has stopped
     except OSError as exc:
         # Not fatal: a later worker that cannot start would then stop the server (status 3).
         logger.warning("could not record the serving worker (%s)", type(exc).__name__)
-        if temp is not None:
-            Path(temp).unlink(missing_ok=True)
 
 
 def has_served(state_dir: Path) -> bool:
     """Whether a worker of this server has started before (see `record_serving`)."""
-    try:
-        data = json.loads((state_dir / SERVING_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and data.get("server") == server_id()
+    return (state_dir / SERVERS_DIR / f"{server_id()}.json").is_file()
 
 
 def run_socket_mode(settings: Settings) -> int:

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
+from bot.questionlog import QuestionLog
 from knowledge.answer import Answerer
 from knowledge.render import render_sources, render_text
 
@@ -17,14 +18,18 @@ GREETING = (
 _QUIT = {"quit", "exit", ":q", "bye"}
 
 
-def reply_to(answerer: Answerer, line: str) -> str:
-    """The shell's reply to one line: a built-in command or an answer."""
+def reply_to(answerer: Answerer, line: str, questions: QuestionLog | None = None) -> str:
+    """The shell's reply to one line: a built-in command or an answer (logged as asked in the
+    shell when a question log is given)."""
     command = line.strip().lower()
     if command in {"help", "?"}:
         return GREETING
     if command == "sources":
         return render_sources(answerer.base.sources)
-    return render_text(answerer.answer(line))
+    answer = answerer.answer(line)
+    if questions is not None:
+        questions.record(line, answer, "shell")
+    return render_text(answer)
 
 
 def _typed_lines(stdout: TextIO) -> Iterator[str]:
@@ -41,7 +46,13 @@ def _typed_lines(stdout: TextIO) -> Iterator[str]:
             return
 
 
-def run_shell(answerer: Answerer, stdin: TextIO, stdout: TextIO, interactive: bool) -> int:
+def run_shell(
+    answerer: Answerer,
+    stdin: TextIO,
+    stdout: TextIO,
+    interactive: bool,
+    questions: QuestionLog | None = None,
+) -> int:
     """Answer questions until end of input.
 
     In a terminal: a greeting, a prompt with line editing, and 'quit' to leave. Otherwise
@@ -57,6 +68,6 @@ def run_shell(answerer: Answerer, stdin: TextIO, stdout: TextIO, interactive: bo
             continue
         if interactive and line.strip().lower() in _QUIT:
             break
-        stdout.write(reply_to(answerer, line) + "\n\n")
+        stdout.write(reply_to(answerer, line, questions) + "\n\n")
         stdout.flush()
     return 0

@@ -24,39 +24,74 @@ from bot.blocks import Message
 from bot.config import Settings
 from bot.holder import AnswererHolder
 from bot.ledger import EventLedger
+from bot.questionlog import QuestionLog, QuestionLogError
 
 logger = logging.getLogger(__name__)
 
 COMMAND = "/peace"
 _HELP_WORDS = {"", "help", "?", "usage"}
+_REPORT = re.compile(r"(gaps|stats)(?: ([0-9]{1,5}) ?(?:d|days?)?)?")
+DEFAULT_DAYS = 30  # what /peace gaps and /peace stats look back over, and the App Home's gaps
+MAX_DAYS = 3650
+# Commands that may outgrow Slack's 3 seconds: acknowledged first, answered at response_url.
+SLOW_COMMANDS = {"reload", "gaps", "stats"}
 
 
-def parse_command(text: str) -> str | None:
-    """The command `text` asks for (`help`, `sources` or `reload`), or None for a question.
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command typed instead of a question: its name and, for gaps and stats, the days."""
+
+    name: str  # help, sources, reload, gaps or stats
+    days: int = DEFAULT_DAYS
+
+
+def parse_command(text: str) -> Command | None:
+    """The command `text` asks for, or None for a question: `help`, `sources`, `reload`,
+    `gaps [DAYS]` or `stats [DAYS]` (`gaps 7`, `stats 90 days`).
 
     `text` is as Slack sends it, with `&`, `<` and `>` escaped.
     """
     command = " ".join(blocks.unescape(text).split()).lower()
     if command in _HELP_WORDS:
-        return "help"
-    return command if command in {"sources", "reload"} else None
+        return Command("help")
+    if command in {"sources", "reload"}:
+        return Command(command)
+    report = _REPORT.fullmatch(command)
+    if report:
+        days = int(report.group(2)) if report.group(2) else DEFAULT_DAYS
+        return Command(report.group(1), max(1, min(days, MAX_DAYS)))
+    return None
 
 
 @dataclass(frozen=True)
 class Peacebot:
-    """What the listeners share: who may reload, the live answerer, the event ledger."""
+    """What the listeners share: who is an admin, the live answerer, the event ledger and the
+    question log."""
 
     admins: frozenset[str]
     holder: AnswererHolder
     ledger: EventLedger
+    questions: QuestionLog
 
     def is_admin(self, user_id: str | None) -> bool:
         # Fail closed: an empty PEACEBOT_ADMINS means nobody.
         return bool(user_id) and user_id in self.admins
 
-    def answer(self, question: str, **render: Any) -> Message:
-        """The rendered answer to `question` from the answerer serving right now."""
+    def answer(
+        self,
+        question: str,
+        *,
+        surface: str | None = None,
+        user_id: str | None = None,
+        log_id: int | None = None,
+        **render: Any,
+    ) -> Message:
+        """The rendered answer to `question` from the answerer serving right now; logged as
+        asked on `surface` when one is given (a button re-creating an answer passes the row
+        it was logged as instead)."""
         answer = self.holder.answerer.answer(question)
+        if surface is not None:
+            log_id = self.questions.record(question, answer, surface, user_id)
         logger.info(
             "answer: match=%s score=%.1f citations=%d question_chars=%d",
             answer.match,
@@ -64,7 +99,7 @@ class Peacebot:
             len(answer.citations),
             len(question),
         )
-        return blocks.answer_message(answer, **render)
+        return blocks.answer_message(answer, log_id=log_id, **render)
 
     def reload(self, user_id: str | None) -> Message:
         """Reload for an admin (the outcome), a polite refusal for anyone else."""
@@ -73,31 +108,65 @@ class Peacebot:
             return blocks.refusal_message()
         return blocks.reload_message(self.holder.reload())
 
-    def reply(self, text: str, user_id: str | None, **render: Any) -> Message:
-        """The reply to `text` typed anywhere: help, sources, reload or an answer.
+    def report(self, command: Command, user_id: str | None) -> Message:
+        """`gaps` or `stats` from the question log, for admins only."""
+        if not self.is_admin(user_id):
+            logger.info("%s refused for non-admin %s", command.name, user_id)
+            return blocks.refusal_message(blocks.ADMIN_ONLY)
+        if not self.questions.enabled:
+            return blocks.text_message(blocks.LOG_OFF)
+        try:
+            if command.name == "gaps":
+                return blocks.gaps_message(self.questions.gaps(command.days), command.days)
+            return blocks.stats_message(self.questions.stats(command.days))
+        except QuestionLogError as error:
+            logger.warning("question log unreadable: %s", error)
+            return blocks.text_message(blocks.LOG_UNREADABLE)
+
+    def reply(self, text: str, user_id: str | None, surface: str, **render: Any) -> Message:
+        """The reply to `text` typed anywhere: a command, or an answer (logged as asked on
+        `surface`).
 
         `text` is as Slack sends it, with `&`, `<` and `>` escaped: it is unescaped here (and
         escaped again wherever a reply shows it).
         """
         command = parse_command(text)
-        if command == "help":
+        if command is None:
+            question = blocks.unescape(text)
+            return self.answer(question, surface=surface, user_id=user_id, **render)
+        if command.name == "help":
             return blocks.help_message()
-        if command == "sources":
+        if command.name == "sources":
             return blocks.sources_message(self.holder.base.sources)
-        if command == "reload":
+        if command.name == "reload":
             return self.reload(user_id)
-        return self.answer(blocks.unescape(text), **render)
+        return self.report(command, user_id)
 
     def home(self, user_id: str, notice: list[str] | None = None) -> dict[str, Any]:
+        admin = self.is_admin(user_id)
+        gaps = None
+        if admin and self.questions.enabled:
+            try:
+                gaps = self.questions.gaps(DEFAULT_DAYS, blocks.HOME_GAPS)
+            except QuestionLogError as error:
+                logger.warning("question log unreadable: %s", error)
         return blocks.home_view(
             self.holder.base,
             self.holder.loaded_at,
-            is_admin=self.is_admin(user_id),
+            is_admin=admin,
             notice=notice or (),
+            gaps=gaps,
+            gap_days=DEFAULT_DAYS,
+            problems=self.holder.problems if admin else (),
         )
 
 
-def create_bolt_app(settings: Settings, holder: AnswererHolder, ledger: EventLedger) -> App:
+def create_bolt_app(
+    settings: Settings,
+    holder: AnswererHolder,
+    ledger: EventLedger,
+    questions: QuestionLog | None = None,
+) -> App:
     """The Bolt app with every listener registered. Calls auth.test once."""
     if not settings.has_slack_credentials or settings.slack_bot_token is None:
         raise ValueError("SLACK_BOT_TOKEN is required for the Slack app")
@@ -117,7 +186,9 @@ def create_bolt_app(settings: Settings, holder: AnswererHolder, ledger: EventLed
         raise ValueError(
             "peacebot is a single-workspace app: unset SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"
         )
-    peacebot = Peacebot(admins=settings.admins, holder=holder, ledger=ledger)
+    if questions is None:
+        questions = QuestionLog.from_settings(settings)
+    peacebot = Peacebot(admins=settings.admins, holder=holder, ledger=ledger, questions=questions)
     app.middleware(_sync_middleware(holder))
     app.error(handle_error)
     register_command(app, peacebot)
@@ -161,12 +232,14 @@ def register_command(app: App, peacebot: Peacebot) -> None:
         ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
     ) -> None:
         text, user_id = command.get("text") or "", command.get("user_id")
-        if parse_command(text) == "reload":
-            ack()  # a reload may outgrow Slack's 3 seconds: the outcome goes to response_url
+        parsed = parse_command(text)
+        if parsed is not None and parsed.name in SLOW_COMMANDS:
+            ack()  # the outcome goes to response_url: it may outgrow Slack's 3 seconds
             with after_ack(command, context):
-                send(respond, peacebot.reply(text, user_id), response_type="ephemeral")
+                message = peacebot.reply(text, user_id, "slash")
+                send(respond, message, response_type="ephemeral")
             return
-        message = peacebot.reply(text, user_id, asked_by=user_id, shareable=True)
+        message = peacebot.reply(text, user_id, "slash", asked_by=user_id, shareable=True)
         ack({**message, "response_type": "ephemeral"})
 
 
@@ -191,7 +264,7 @@ def register_events(app: App, peacebot: Peacebot) -> None:
         if _from_a_bot(event) or not peacebot.ledger.claim(_event_id(body)):
             return
         text = strip_mentions(event.get("text") or "", context.bot_user_id)
-        message = peacebot.reply(text, event.get("user"))
+        message = peacebot.reply(text, event.get("user"), "mention")
         thread = event.get("thread_ts") or event["ts"]
         client.chat_postMessage(channel=event["channel"], thread_ts=thread, **message)
 
@@ -203,7 +276,7 @@ def register_events(app: App, peacebot: Peacebot) -> None:
             return
         if not peacebot.ledger.claim(_event_id(body)):
             return
-        message = peacebot.reply(event.get("text") or "", event.get("user"))
+        message = peacebot.reply(event.get("text") or "", event.get("user"), "dm")
         thread = event.get("thread_ts")  # a DM is answered in place, or in its thread
         client.chat_postMessage(channel=event["channel"], thread_ts=thread, **message)
 
@@ -243,9 +316,16 @@ def register_actions(app: App, peacebot: Peacebot) -> None:
     ) -> None:
         ack()
         with after_ack(body, context):
-            question, _ = blocks.decode_value(action.get("value") or "")
+            question = blocks.decode_value(action.get("value") or "").question
             ephemeral = _is_ephemeral(body)
-            message = peacebot.answer(question, asked_by=body["user"]["id"], shareable=ephemeral)
+            user_id = body["user"]["id"]
+            message = peacebot.answer(
+                question,
+                surface="suggestion",
+                user_id=user_id,
+                asked_by=user_id,
+                shareable=ephemeral,
+            )
             # The decline is replaced by the answer where it was (privately or in the channel).
             kind = "ephemeral" if ephemeral else "in_channel"
             send(respond, message, replace_original=True, response_type=kind)
@@ -260,8 +340,10 @@ def register_actions(app: App, peacebot: Peacebot) -> None:
     ) -> None:
         ack()
         with after_ack(body, context):
-            question, _ = blocks.decode_value(action.get("value") or "")
-            message = peacebot.answer(question, asked_by=body["user"]["id"])
+            value = blocks.decode_value(action.get("value") or "")
+            message = peacebot.answer(
+                value.question, log_id=value.log_id, asked_by=body["user"]["id"]
+            )
             # response_url works where the bot is not a member (chat.postMessage would not).
             send(respond, message, response_type="in_channel", replace_original=False)
             send(respond, {"text": ""}, delete_original=True)
@@ -277,12 +359,22 @@ def register_actions(app: App, peacebot: Peacebot) -> None:
         ack()
         with after_ack(body, context):
             vote = "up" if action["action_id"] == blocks.ACTION_FEEDBACK_UP else "down"
-            question, asked_by = blocks.decode_value(action.get("value") or "")
-            answer = peacebot.holder.answerer.answer(question)
-            logger.info("feedback %s: match=%s score=%.1f", vote, answer.match, answer.score)
-            shareable = _is_ephemeral(body)
+            value = blocks.decode_value(action.get("value") or "")
+            stored = value.log_id is not None and peacebot.questions.vote(value.log_id, vote)
+            answer = peacebot.holder.answerer.answer(value.question)
+            logger.info(
+                "feedback %s: match=%s score=%.1f logged=%s",
+                vote,
+                answer.match,
+                answer.score,
+                stored,
+            )
             message = blocks.answer_message(
-                answer, asked_by=asked_by, shareable=shareable, feedback=vote
+                answer,
+                asked_by=value.asked_by,
+                shareable=_is_ephemeral(body),
+                feedback=vote,
+                log_id=value.log_id,
             )
             send(respond, message, replace_original=True)
 

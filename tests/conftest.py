@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 KNOWLEDGE = ROOT / "knowledge"
 DATA = Path(__file__).resolve().parent / "data"
+# The state folder of the processes tests start (`python -m bot ...`), so the shell's question
+# log never lands in the project's own state/.
+TEST_STATE = Path(tempfile.mkdtemp(prefix="peacebot-test-state-"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_test_state() -> Iterator[None]:
+    yield
+    shutil.rmtree(TEST_STATE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

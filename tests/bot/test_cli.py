@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TEST_STATE
 
 Workspace = tuple[Path, Path]
 
@@ -18,6 +18,7 @@ def run(
     *args: str, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
+    environment["PEACEBOT_STATE_DIR"] = str(TEST_STATE)
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -141,6 +142,7 @@ def test_in_a_terminal_the_shell_greets_prompts_answers_and_quits() -> None:
     import select
 
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
+    environment["PEACEBOT_STATE_DIR"] = str(TEST_STATE)
     pid, fd = pty.fork()
     if pid == 0:  # the child: become `python -m bot`
         os.chdir(ROOT)

@@ -9,7 +9,9 @@ import pytest
 
 from bot import blocks
 from bot.holder import Changes, ReloadResult
+from bot.questionlog import Day, Stats
 from knowledge.answer import Answer, Answerer, CitedExcerpt
+from knowledge.gaps import Gap
 from knowledge.models import FactBase, Piece, Source
 
 BROADCASTS = ("<!channel>", "<!here>", "<!everyone>", "<!subteam")
@@ -67,7 +69,12 @@ def test_an_answer_quotes_the_excerpt_names_the_source_and_offers_buttons(
         blocks.ACTION_FEEDBACK_UP,
         blocks.ACTION_FEEDBACK_DOWN,
     ]
-    assert all(blocks.decode_value(a["value"]) == (answer.question, "U0ASKER") for a in actions)
+    assert all(
+        blocks.decode_value(a["value"]) == (answer.question, "U0ASKER", None) for a in actions
+    )
+    logged = blocks.answer_message(answer, asked_by="U0ASKER", shareable=True, log_id=42)
+    values = [e["value"] for e in logged["blocks"][-1]["elements"]]
+    assert all(blocks.decode_value(v) == (answer.question, "U0ASKER", 42) for v in values)
     assert message["text"].startswith("<@U0ASKER> asked: who rejected the plan?")
     assert best.excerpt in message["text"]
 
@@ -130,7 +137,17 @@ def test_forged_asker_ids_are_not_rendered_as_mentions() -> None:
     answer = Answer(question="q", answered=False)
     message = blocks.answer_message(answer, asked_by="!channel")
     assert "<" not in texts(message)
-    assert blocks.decode_value("!channel|q") == ("q", None)
+    assert blocks.decode_value("!channel|q") == ("q", None, None)
+
+
+def test_button_values_round_trip_and_old_values_still_decode() -> None:
+    for question in ("nato 20 years", "a|b", "7|x", "<!here> & |"):
+        for asked_by, log_id in ((None, None), ("U0ASKER", 7), ("U0ASKER", None)):
+            value = blocks.encode_value(question, asked_by, log_id)
+            assert blocks.decode_value(value) == (question, asked_by, log_id)
+    # Buttons posted before the log id existed carry `asker|question`.
+    assert blocks.decode_value("U0ASKER|nato 20 years") == ("nato 20 years", "U0ASKER", None)
+    assert blocks.decode_value("|what is a|b") == ("what is a|b", None, None)
 
 
 @pytest.mark.parametrize("length", [10, 2_000, 20_000])
@@ -179,6 +196,59 @@ def test_reload_outcomes(base: FactBase) -> None:
     assert "fact 'f19'" in rendered and "fact 'f20'" not in rendered and "10 more" in rendered
     assert "<!channel>" not in rendered
     assert all(len(b["text"]["text"]) <= 3000 for b in failed["blocks"])
+
+
+def test_reload_reply_lists_the_sentences_no_fact_cites(base: FactBase) -> None:
+    ok = texts(blocks.reload_message(ReloadResult(ok=True, base=base, changes=Changes())))
+    for name, sentences in base.uncovered.items():
+        if sentences:
+            assert f"{len(sentences)} in `{name}`" in ok
+    assert "python -m bot suggest" in ok
+    covered = replace(base, uncovered={name: () for name in base.sources})
+    done = texts(blocks.reload_message(ReloadResult(ok=True, base=covered, changes=Changes())))
+    assert "Every sentence of every article is cited" in done
+
+
+def test_gaps_and_stats_messages() -> None:
+    gaps = [
+        Gap("what did biden say", 5, 4, 1, ("what did biden say", "biden"), 1.0),
+        Gap("<!channel> bitcoin", 1, 1, 0, ("<!channel> bitcoin",), 2.0),
+    ]
+    rendered = texts(blocks.gaps_message(gaps, 7))
+    assert "last 7 days" in rendered
+    assert "*5×* _what did biden say_ (4 declined, 1 :thumbsdown:, 2 wordings)" in rendered
+    assert "<!channel>" not in rendered and "&lt;!channel&gt;" in rendered
+    assert "No unanswered" in texts(blocks.gaps_message([], 30))
+    stats = Stats(
+        days=30,
+        asked=10,
+        answered=8,
+        up=2,
+        down=1,
+        askers=3,
+        per_day=(Day("2026-01-01", 6, 5), Day("2026-01-02", 4, 3)),
+        top_facts=(("plan-nato-delay", 4),),
+        by_passage=1,
+        surfaces=(("slash", 7), ("dm", 3)),
+    )
+    rendered = texts(blocks.stats_message(stats))
+    assert "10 questions from 3 people, 80% answered" in rendered
+    assert "2026-01-01: 6 (5)" in rendered and "`plan-nato-delay` 4" in rendered
+    assert "No questions logged" in texts(blocks.stats_message(Stats(days=30)))
+
+
+def test_home_view_shows_top_gaps_and_file_problems_to_admins(base: FactBase) -> None:
+    gaps = [Gap(f"gap number {n}", 10 - n, 10 - n, 0, (f"gap number {n}",), 1.0) for n in range(8)]
+    problems = ["knowledge/facts/plan.toml: fact 'x' (entry 1): <!here> not verbatim"]
+    admin = texts(
+        blocks.home_view(base, 1.0, is_admin=True, gaps=gaps, gap_days=30, problems=problems)
+    )
+    assert "Top gaps, last 30 days" in admin and "gap number 4" in admin
+    assert "gap number 5" not in admin  # the top five only
+    assert "1 problem(s), so the last good fact base is serving" in admin
+    assert "<!here>" not in admin
+    quiet = texts(blocks.home_view(base, 1.0, is_admin=True, gaps=[]))
+    assert "Nothing yet." in quiet
 
 
 def test_home_view_shows_usage_sources_size_and_reload_only_for_admins(base: FactBase) -> None:

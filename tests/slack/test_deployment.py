@@ -9,9 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.server import EVENTS_PATH, SERVING_NAME, has_served, record_serving
+from bot.server import EVENTS_PATH, SERVERS_DIR, has_served, record_serving, server_id
 from bot.slack_app import COMMAND
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TEST_STATE
 from tests.slack.conftest import copy_fact_base, free_port, procfile_command
 from tests.slack.fake_slack import BOT_TOKEN, SIGNING_SECRET
 
@@ -22,6 +22,7 @@ def run(
     code_or_args: list[str], env: dict[str, str], stdin: str = ""
 ) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
+    environment["PEACEBOT_STATE_DIR"] = str(TEST_STATE)
     environment.update(env)
     return subprocess.run(
         [sys.executable, *code_or_args],
@@ -138,7 +139,12 @@ def test_the_serving_record_names_this_server_only(tmp_path: Path) -> None:
     assert not has_served(tmp_path)
     record_serving(tmp_path)
     assert has_served(tmp_path)  # a worker of this server (this process's parent) started
-    (tmp_path / SERVING_NAME).write_text('{"server": "1:0"}', encoding="utf-8")
-    assert not has_served(tmp_path)  # another server (an earlier one, say) did
-    (tmp_path / SERVING_NAME).write_text("not json", encoding="utf-8")
+    records = tmp_path / SERVERS_DIR
+    (records / f"{server_id()}.json").rename(records / "1-0.json")  # another server's record
     assert not has_served(tmp_path)
+    (records / f"{server_id(os.getpid())}.json").write_text("{}", encoding="utf-8")
+    record_serving(tmp_path)  # several servers may share a state dir: each has its record
+    assert has_served(tmp_path)
+    names = {p.name for p in records.iterdir()}
+    # Records of servers that are gone (pid 1 did not start at tick 0) are removed.
+    assert names == {f"{server_id()}.json", f"{server_id(os.getpid())}.json"}

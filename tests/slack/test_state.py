@@ -1,9 +1,12 @@
-"""The state shared by worker processes: the reloadable answerer and the event ledger, on real
-files in temporary folders (two holders on one state dir stand for two worker processes)."""
+"""The state shared by worker processes: the reloadable answerer, its snapshots and marker, and
+the event ledger, on real files in temporary folders (two holders on one state dir stand for two
+worker processes; forked processes for real ones)."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import os
 import sqlite3
 import threading
 import time
@@ -12,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.holder import AnswererHolder, compare
+from bot.holder import AnswererHolder, compare, reload_files
 from bot.ledger import EventLedger
+from bot.snapshots import MARKER_NAME, SNAPSHOTS_DIR, Snapshots
+from knowledge.answer import Answerer
 from knowledge.models import FactBase
 from knowledge.store import FactBaseError
 
@@ -29,17 +34,30 @@ phrasings = ["what did the zebra committee decide?"]
 source = "000_80ebed28bbef419f.txt"
 excerpt = "Moscow has firmly rejected a reported US-backed peace proposal for Ukraine"
 """
+BRIEF = (
+    "Ceasefire talks resume in Geneva\nDelegates met in Geneva on Tuesday to discuss grain "
+    "corridor inspections.The talks will continue next week."
+)
 
 
-def holder_for(workspace: Workspace, state: Path, retry_seconds: float = 5.0) -> AnswererHolder:
+def holder_for(
+    workspace: Workspace, state: Path, retry_seconds: float = 5.0, **options: object
+) -> AnswererHolder:
     seeds, knowledge = workspace
-    return AnswererHolder(seeds, knowledge, state, retry_seconds)
+    return AnswererHolder(seeds, knowledge, state, retry_seconds, **options)  # type: ignore[arg-type]
 
 
-def break_plan(knowledge: Path) -> None:
+def break_plan(knowledge: Path) -> str:
+    """Make one excerpt of plan.toml not verbatim; returns the original text."""
     plan = knowledge / "facts" / "plan.toml"
     text = plan.read_text(encoding="utf-8")
     plan.write_text(text.replace("Ukraine’s NATO", "Ukraine's NATO", 1), encoding="utf-8")
+    return text
+
+
+def leftovers(state: Path) -> list[str]:
+    """Temporary files or folders anywhere in the state dir."""
+    return [p.name for p in state.rglob("*") if p.name.startswith((".new-", ".marker-"))]
 
 
 def test_compare_names_what_was_added_removed_and_changed(base: FactBase) -> None:
@@ -55,12 +73,32 @@ def test_compare_names_what_was_added_removed_and_changed(base: FactBase) -> Non
     moved = replace(base, sources={**base.sources, name: replace(source, text=source.text + " ")})
     assert compare(base, moved).sources_changed == (name,)
     assert compare(base, base).empty
+    everything = compare(None, base)
+    assert len(everything.facts_added) == len(base.facts) and not everything.aliases_changed
+
+
+def test_a_start_keeps_the_files_as_the_last_good_snapshot(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    one = holder_for(workspace, state)
+    marker = json.loads((state / MARKER_NAME).read_text(encoding="utf-8"))
+    assert marker["fingerprint"] == one.base.fingerprint
+    snapshot = state / SNAPSHOTS_DIR / one.base.fingerprint
+    assert sorted(p.name for p in (snapshot / "seeds").iterdir()) == sorted(one.base.sources)
+    assert (snapshot / "knowledge" / "facts" / "plan.toml").is_file()
+    assert not (snapshot / "knowledge" / "store.py").exists()  # only what the loader reads
+    key = (state / MARKER_NAME).stat().st_ino
+    two = holder_for(workspace, state)  # same files: the marker is left as it is
+    assert (state / MARKER_NAME).stat().st_ino == key
+    assert two.loaded_at == one.loaded_at and two.problems == ()
 
 
 def test_a_reload_is_adopted_by_the_other_process(workspace: Workspace, tmp_path: Path) -> None:
-    one, two = holder_for(workspace, tmp_path / "state"), holder_for(workspace, tmp_path / "state")
+    state = tmp_path / "state"
+    one, two = holder_for(workspace, state), holder_for(workspace, state)
     old = one.base.fingerprint
-    assert two.sync() is False  # no marker yet: nothing to do
+    assert two.sync() is False  # nothing changed: nothing to do
     (workspace[1] / "facts" / "zz_new.toml").write_text(NEW_FACT, encoding="utf-8")
     result = one.reload()
     assert result.ok and result.changes is not None
@@ -71,45 +109,198 @@ def test_a_reload_is_adopted_by_the_other_process(workspace: Workspace, tmp_path
     assert two.answerer.answer("what did the zebra committee decide?").match == "test-new-fact"
     assert two.loaded_at == one.loaded_at
     assert two.sync() is False and one.sync() is False
-    assert [p.name for p in (tmp_path / "state").iterdir()] == ["fact_base.json"]  # no temp files
+    assert sorted(p.name for p in state.iterdir()) == [MARKER_NAME, "reload.lock", SNAPSHOTS_DIR]
+    kept = {p.name for p in (state / SNAPSHOTS_DIR).iterdir()}
+    assert kept == {old, one.base.fingerprint}
+    assert leftovers(state) == []
+
+
+def test_other_processes_serve_what_was_validated_even_if_the_files_changed_since(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    one, two = holder_for(workspace, state), holder_for(workspace, state)
+    (workspace[1] / "facts" / "zz_new.toml").write_text(NEW_FACT, encoding="utf-8")
+    assert one.reload().ok
+    break_plan(workspace[1])  # broken on disk before the other process looked
+    assert two.sync() is True
+    assert two.base.fingerprint == one.base.fingerprint
+    assert two.answerer.answer("nato 20 years").answered
 
 
 def test_a_broken_fact_base_is_refused_and_the_old_one_keeps_serving(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    one, two = holder_for(workspace, tmp_path / "state"), holder_for(workspace, tmp_path / "state")
+    state = tmp_path / "state"
+    one, two = holder_for(workspace, state), holder_for(workspace, state)
     old = one.base
+    marker = (state / MARKER_NAME).read_bytes()
     break_plan(workspace[1])
     result = one.reload()
     assert not result.ok and result.base is old and one.base is old
     assert any("not verbatim in seeds/000_80ebed28bbef419f.txt" in p for p in result.problems)
-    assert not (tmp_path / "state" / "fact_base.json").exists()
+    assert (state / MARKER_NAME).read_bytes() == marker  # nobody is told to change
+    assert len(list((state / SNAPSHOTS_DIR).iterdir())) == 1 and leftovers(state) == []
     assert two.sync() is False
     assert one.answerer.answer("nato 20 years").answered
+
+
+def test_a_restart_with_broken_files_serves_the_last_good_fact_base(
+    workspace: Workspace, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    state = tmp_path / "state"
+    good = holder_for(workspace, state).base
+    break_plan(workspace[1])
+    with caplog.at_level("ERROR"):
+        restarted = holder_for(workspace, state)
+    assert restarted.base.fingerprint == good.fingerprint
+    assert restarted.answerer.answer("nato 20 years").answered
+    [problem] = restarted.problems
+    assert problem.startswith("knowledge/facts/plan.toml: fact '")
+    assert "serving the last good one" in caplog.text and "plan.toml: fact '" in caplog.text
     with pytest.raises(FactBaseError):
-        holder_for(workspace, tmp_path / "other-state")  # a new process refuses to start
+        holder_for(workspace, tmp_path / "other-state")  # no last good one: refuses to start
 
 
-def test_a_process_that_cannot_load_what_the_marker_announces_keeps_its_own_and_retries(
+def test_a_restarted_worker_resumes_what_the_server_serves(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    one = holder_for(workspace, tmp_path / "state")
-    two = holder_for(workspace, tmp_path / "state", retry_seconds=0.2)
+    state = tmp_path / "state"
+    serving = holder_for(workspace, state).base
+    # Edited on disk (validly) but not reloaded: a worker restarted inside the running server
+    # serves what its siblings serve; a new server would load the edit.
+    (workspace[1] / "facts" / "zz_new.toml").write_text(NEW_FACT, encoding="utf-8")
+    resumed = holder_for(workspace, state, resume=True)
+    assert resumed.base.fingerprint == serving.fingerprint
+    fresh = holder_for(workspace, state)
+    assert fresh.base.fingerprint != serving.fingerprint
+    assert "test-new-fact" in {f.id for f in fresh.base.facts}
+
+
+def test_a_snapshot_that_does_not_load_is_retried_later(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    one = holder_for(workspace, state)
+    two = holder_for(workspace, state, retry_seconds=0.2)
     old = two.base
     (workspace[1] / "facts" / "zz_new.toml").write_text(NEW_FACT, encoding="utf-8")
     assert one.reload().ok
-    plan = workspace[1] / "facts" / "plan.toml"
-    original = plan.read_text(encoding="utf-8")
-    break_plan(workspace[1])  # broken again before the other process looked
-    assert two.sync() is False
-    assert two.base is old
-    plan.write_text(original, encoding="utf-8")  # fixed: the next try (not before) succeeds
-    assert two.sync() is False
+    snapshot = state / SNAPSHOTS_DIR / one.base.fingerprint
+    hidden = snapshot.rename(snapshot.with_name("elsewhere"))
+    assert two.sync() is False and two.base is old
+    hidden.rename(snapshot)
+    assert two.sync() is False  # not before retry_seconds
     deadline = time.monotonic() + 5
     while not two.sync():
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert two.base.fingerprint == one.base.fingerprint
+
+
+def test_an_idle_process_adopts_a_reload_within_two_seconds(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    one, idle = holder_for(workspace, state), holder_for(workspace, state)
+    idle.start_polling(0.2)
+    try:
+        (workspace[1] / "facts" / "zz_new.toml").write_text(NEW_FACT, encoding="utf-8")
+        began = time.monotonic()
+        assert one.reload().ok
+        while idle.base.fingerprint != one.base.fingerprint:  # nobody calls idle.sync()
+            assert time.monotonic() - began < 2.0
+            time.sleep(0.02)
+    finally:
+        idle.stop_polling()
+
+
+def test_only_the_newest_snapshots_are_kept(workspace: Workspace, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    holder = holder_for(workspace, state, keep_snapshots=2)
+    extra = workspace[1] / "facts" / "zz_new.toml"
+    fingerprints = [holder.base.fingerprint]
+    for n in range(4):
+        extra.write_text(NEW_FACT.replace("zebra", f"zebra {n}"), encoding="utf-8")
+        assert holder.reload().ok
+        fingerprints.append(holder.base.fingerprint)
+    kept = {p.name for p in (state / SNAPSHOTS_DIR).iterdir()}
+    assert kept == set(fingerprints[-2:])
+    extra.write_text(NEW_FACT.replace("zebra", "zebra 2"), encoding="utf-8")  # back to one kept
+    assert holder.reload().ok and holder.base.fingerprint == fingerprints[3]
+
+
+def test_a_new_article_becomes_searchable_and_listed_and_its_removal_is_reported(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    seeds, _ = workspace
+    holder = holder_for(workspace, tmp_path / "state")
+    (seeds / "010_brief.txt").write_text(BRIEF, encoding="utf-8")
+    result = holder.reload()
+    assert result.ok and result.changes is not None
+    assert result.changes.sources_added == ("010_brief.txt",)
+    assert (
+        holder.base.sources["010_brief.txt"].pieces[0].title == "Ceasefire talks resume in Geneva"
+    )
+    assert len(holder.base.uncovered["010_brief.txt"]) == 3  # no fact cites it yet
+    answer = holder.answerer.answer("grain corridor inspections in geneva")
+    assert answer.answered and answer.citations[0].source == "010_brief.txt"
+    assert answer.citations[0].fact_id is None  # a passage, cited with its file
+    assert answer.citations[0].title == "Ceasefire talks resume in Geneva"
+    (seeds / "010_brief.txt").unlink()
+    removed = holder.reload()
+    assert removed.ok and removed.changes is not None
+    assert removed.changes.sources_removed == ("010_brief.txt",)
+    assert not any(p.citation.source == "010_brief.txt" for p in holder.base.passages)
+    after = holder.answerer.answer("grain corridor inspections in geneva")
+    assert all(c.source != "010_brief.txt" for c in after.citations)
+
+
+def test_removing_an_article_that_facts_cite_names_each_fact_and_keeps_the_old_base(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    seeds, _ = workspace
+    holder = holder_for(workspace, tmp_path / "state")
+    old = holder.base
+    citing = {
+        f.id for f in old.facts if any(c.source == "002_f5c7fe294e905a4b.txt" for c in f.citations)
+    }
+    assert citing
+    (seeds / "002_f5c7fe294e905a4b.txt").unlink()
+    result = holder.reload()
+    assert not result.ok and holder.base is old
+    named = {
+        p.split("fact '", 1)[1].split("'", 1)[0]
+        for p in result.problems
+        if "unknown source '002_f5c7fe294e905a4b.txt'" in p
+    }
+    assert named == citing
+    assert any(
+        "describes seeds/002_f5c7fe294e905a4b.txt, which does not exist" in p
+        for p in result.problems
+    )
+    assert "002_f5c7fe294e905a4b.txt" in holder.base.sources
+
+
+def test_the_command_line_reload_compares_with_what_the_servers_serve(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    first = reload_files(*workspace, state)  # nothing served yet: everything is new
+    assert first.ok and first.changes is not None
+    assert first.base is not None and len(first.changes.facts_added) == len(first.base.facts)
+    server = holder_for(workspace, state)
+    (workspace[1] / "facts" / "zz_new.toml").write_text(NEW_FACT, encoding="utf-8")
+    again = reload_files(*workspace, state)
+    assert again.ok and again.changes is not None
+    assert again.changes.facts_added == ("test-new-fact",)
+    assert again.base is not None and server.sync() is True
+    assert server.base.fingerprint == again.base.fingerprint
+    break_plan(workspace[1])
+    refused = reload_files(*workspace, state)
+    assert not refused.ok and refused.base is not None
+    assert refused.base.fingerprint == server.base.fingerprint
+    assert server.sync() is False
 
 
 def test_answers_during_reloads_come_from_one_fact_base(
@@ -118,6 +309,7 @@ def test_answers_during_reloads_come_from_one_fact_base(
     holder = holder_for(workspace, tmp_path / "state")
     failures: list[BaseException] = []
     stop = threading.Event()
+    extra = workspace[1] / "facts" / "zz_new.toml"
 
     def ask() -> None:
         try:
@@ -135,12 +327,100 @@ def test_answers_during_reloads_come_from_one_fact_base(
     threads = [threading.Thread(target=ask) for _ in range(2)]
     for thread in threads:
         thread.start()
-    for _ in range(3):
+    for n in range(4):
+        if n % 2:
+            extra.unlink()
+        else:
+            extra.write_text(NEW_FACT, encoding="utf-8")
         assert holder.reload().ok
     stop.set()
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+# -- several processes -----------------------------------------------------------------------
+
+
+def _reload_repeatedly(
+    seeds: str, knowledge: str, state: str, rounds: int, results: object
+) -> None:
+    holder = AnswererHolder(Path(seeds), Path(knowledge), Path(state))
+    seen: set[str] = set()
+    problems: list[str] = []
+    stop = threading.Event()
+
+    def ask() -> None:  # a request thread: every answer from one whole, valid fact base
+        while not stop.is_set():
+            answerer: Answerer = holder.answerer
+            answer = answerer.answer("who rejected the plan?")
+            for cited in answer.citations:
+                text = answerer.base.sources[cited.source].text
+                if text[cited.start : cited.end] != cited.excerpt:
+                    problems.append("not verbatim")
+            seen.add(answerer.base.fingerprint)
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    outcomes = []
+    for _ in range(rounds):
+        result = holder.reload()
+        outcomes.append(result.ok)
+        problems.extend(result.problems)
+        holder.sync()
+    stop.set()
+    asker.join()
+    results.put((outcomes, sorted(seen), problems))  # type: ignore[attr-defined]
+
+
+def test_concurrent_reloads_from_several_processes_leave_one_valid_snapshot_named(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    seeds, knowledge = workspace
+    state = tmp_path / "state"
+    extra = knowledge / "facts" / "zz_new.toml"
+    without = holder_for(workspace, state).base.fingerprint
+    extra.write_text(NEW_FACT, encoding="utf-8")
+    with_fact = holder_for(workspace, tmp_path / "probe").base.fingerprint
+    context = multiprocessing.get_context("fork")
+    results: multiprocessing.Queue = context.Queue()
+    args = (str(seeds), str(knowledge), str(state), 6, results)
+    workers = [context.Process(target=_reload_repeatedly, args=args) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    # Meanwhile the files flip between two valid versions (each change atomic) and the marker
+    # is read over and over: it must always name a snapshot that exists.
+    spare = tmp_path / "zz_new.toml"
+    deadline = time.monotonic() + 60
+    flips = 0
+    while any(w.is_alive() for w in workers):
+        assert time.monotonic() < deadline
+        if flips % 2:
+            spare.write_text(NEW_FACT, encoding="utf-8")
+            os.replace(spare, extra)
+        else:
+            extra.unlink(missing_ok=True)
+        flips += 1
+        marker = json.loads((state / MARKER_NAME).read_text(encoding="utf-8"))
+        assert (state / SNAPSHOTS_DIR / marker["fingerprint"]).is_dir()
+        time.sleep(0.01)
+    outcomes = [results.get(timeout=10) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=10)
+        assert worker.exitcode == 0
+    for reloads, seen, problems in outcomes:
+        assert reloads == [True] * 6 and problems == []
+        assert set(seen) <= {without, with_fact}
+    marker = json.loads((state / MARKER_NAME).read_text(encoding="utf-8"))
+    assert marker["fingerprint"] in {without, with_fact}
+    assert Snapshots(state).load(marker["fingerprint"]).fingerprint == marker["fingerprint"]
+    assert {p.name for p in (state / SNAPSHOTS_DIR).iterdir()} <= {without, with_fact}
+    assert leftovers(state) == []
+    late = holder_for(workspace, state, resume=True)
+    assert late.base.fingerprint == marker["fingerprint"]
+
+
+# -- the event ledger ------------------------------------------------------------------------
 
 
 def _claim_all(path: str, ids: list[str], results: multiprocessing.Queue) -> None:
