@@ -185,7 +185,8 @@ class AnswererHolder:
         if marker is not None and last_good is not None:
             self.problems = tuple(map(str, error.problems))
             logger.error(
-                "the fact base on disk has %d problem(s); serving the last good one, %s:",
+                "the files on disk cannot serve (%d problem(s)); serving the last good fact "
+                "base, %s:",
                 len(error.problems),
                 last_good.fingerprint[:12],
             )

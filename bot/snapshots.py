@@ -138,14 +138,13 @@ class Snapshots:
     def _unsaved(
         self, error: OSError, action: str, seeds_dir: Path, knowledge_dir: Path
     ) -> SnapshotError:
-        problems = [_state_problem(self.root, action, error)]
+        state = _state_problem(self.root, action, error)
         try:
             load_fact_base(seeds_dir, knowledge_dir)
         except FactBaseError as exc:
-            problems.extend(exc.problems)
-        else:
-            problems.append(Problem("seeds/, knowledge/", "", "the files themselves are valid"))
-        return SnapshotError(problems)
+            return SnapshotError([state, *exc.problems])
+        valid = "; the files themselves are valid, but they serve only once they can be saved"
+        return SnapshotError([Problem(state.file, state.entry, state.reason + valid)])
 
     def load(self, fingerprint: str) -> FactBase:
         """The fact base of a snapshot (raises FactBaseError if it is missing or damaged)."""

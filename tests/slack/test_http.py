@@ -789,7 +789,7 @@ def test_a_new_server_with_broken_files_serves_the_last_good_fact_base(
         reply, _ = server.slash("nato 20 years")
         assert "delaying Ukraine’s NATO membership" in all_text(reply.json()["blocks"][1])
         log = server.log.read_text()
-        assert "the fact base on disk has 1 problem(s); serving the last good one" in log
+        assert "the files on disk cannot serve (1 problem(s)); serving the last good" in log
         assert re.search(r"ERROR \[\d+\] bot\.holder: +knowledge/facts/plan\.toml: fact '", log)
     finally:
         stop_web(server)

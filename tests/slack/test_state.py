@@ -157,7 +157,8 @@ def test_a_restart_with_broken_files_serves_the_last_good_fact_base(
     assert restarted.answerer.answer("nato 20 years").answered
     [problem] = restarted.problems
     assert problem.startswith("knowledge/facts/plan.toml: fact '")
-    assert "serving the last good one" in caplog.text and "plan.toml: fact '" in caplog.text
+    assert "serving the last good fact base" in caplog.text
+    assert "plan.toml: fact '" in caplog.text
     with pytest.raises(FactBaseError):
         holder_for(workspace, tmp_path / "other-state")  # no last good one: refuses to start
 
