@@ -25,6 +25,7 @@ from knowledge.store import FactBaseError, load_fact_base
 DEFAULT_QUESTION_FILES = [
     PROJECT_ROOT / "tests" / "data" / "questions.toml",
     PROJECT_ROOT / "tests" / "data" / "holdout.toml",
+    PROJECT_ROOT / "tests" / "data" / "holdout2.toml",
 ]
 
 
