@@ -24,7 +24,7 @@ MIN_COVERAGE = 0.8
 SUPPORT_MARGIN = 12.0
 MAX_SUPPORTING = 2
 # How much more of the question a later citation of a fact must cover to be quoted first.
-REORDER_MARGIN = 0.25
+REORDER_MARGIN = 0.4
 MAX_SUGGESTIONS = 3
 
 
