@@ -112,6 +112,7 @@ class SlackWsgiApp:
                 "facts": len(base.facts),
                 "sources": len(base.sources),
                 "loaded_at": self.holder.loaded_at,
+                "problems": len(self.holder.problems),
             },
         )
 

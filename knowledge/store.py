@@ -329,6 +329,8 @@ def read_inputs(seeds_dir: Path, knowledge_dir: Path) -> tuple[dict[str, bytes],
     for name, path in input_files(seeds_dir, knowledge_dir):
         try:
             files[name] = path.read_bytes()
+        except FileNotFoundError:
+            continue  # removed while being read: as if it had gone a moment earlier
         except OSError as exc:
             problems.add(name, "", f"cannot be read ({type(exc).__name__})")
     return files, problems.problems

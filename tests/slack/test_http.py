@@ -786,6 +786,7 @@ def test_a_new_server_with_broken_files_serves_the_last_good_fact_base(
     server = start_web(fake, tmp_path)
     try:
         same_everywhere([server], last_good.fingerprint)
+        assert {h["problems"] for h in server.every_worker().values()} == {1}
         reply, _ = server.slash("nato 20 years")
         assert "delaying Ukraine’s NATO membership" in all_text(reply.json()["blocks"][1])
         log = server.log.read_text()

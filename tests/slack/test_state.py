@@ -410,7 +410,7 @@ def test_concurrent_reloads_from_several_processes_leave_one_valid_snapshot_name
         worker.join(timeout=10)
         assert worker.exitcode == 0
     for reloads, seen, problems in outcomes:
-        assert reloads == [True] * 6 and problems == []
+        assert reloads == [True] * 6 and problems == [], problems
         assert set(seen) <= {without, with_fact}
     marker = json.loads((state / MARKER_NAME).read_text(encoding="utf-8"))
     assert marker["fingerprint"] in {without, with_fact}
