@@ -63,6 +63,10 @@ ADMIN_ONLY = (
     "Sorry, only peacebot admins can see what people asked. "
     "Ask one of them, or ask me a question instead."
 )
+PRIVATE_ONLY = (
+    "Gaps and stats show what people asked, so I show them only to you: use `/peace gaps`, "
+    "`/peace stats` or a direct message."
+)
 LOG_OFF = "Question logging is off (`PEACEBOT_LOG_QUESTIONS=false`), so there is nothing to show."
 LOG_UNREADABLE = "Sorry, I could not read the question log just now; the server log says why."
 THANKS = {

@@ -168,6 +168,10 @@ class AnswererHolder:
                 logger.warning("the marker's snapshot does not load; loading the files instead")
             else:
                 logger.info("serving the server's fact base %s", base.fingerprint[:12])
+                try:  # what is wrong on disk, if anything, for the admins to see
+                    load_fact_base(self.seeds_dir, self.knowledge_dir)
+                except FactBaseError as exc:
+                    self.problems = tuple(map(str, exc.problems))
                 return base, marker.key, marker.reloaded_at
         try:
             base, marker = publish(self.snapshots, self.seeds_dir, self.knowledge_dir)

@@ -108,11 +108,14 @@ class Peacebot:
             return blocks.refusal_message()
         return blocks.reload_message(self.holder.reload())
 
-    def report(self, command: Command, user_id: str | None) -> Message:
-        """`gaps` or `stats` from the question log, for admins only."""
+    def report(self, command: Command, user_id: str | None, private: bool = True) -> Message:
+        """`gaps` or `stats` from the question log, for admins only, and only where nobody
+        else reads along (not in a channel)."""
         if not self.is_admin(user_id):
             logger.info("%s refused for non-admin %s", command.name, user_id)
             return blocks.refusal_message(blocks.ADMIN_ONLY)
+        if not private:
+            return blocks.text_message(blocks.PRIVATE_ONLY)
         if not self.questions.enabled:
             return blocks.text_message(blocks.LOG_OFF)
         try:
@@ -123,9 +126,11 @@ class Peacebot:
             logger.warning("question log unreadable: %s", error)
             return blocks.text_message(blocks.LOG_UNREADABLE)
 
-    def reply(self, text: str, user_id: str | None, surface: str, **render: Any) -> Message:
+    def reply(
+        self, text: str, user_id: str | None, surface: str, private: bool = True, **render: Any
+    ) -> Message:
         """The reply to `text` typed anywhere: a command, or an answer (logged as asked on
-        `surface`).
+        `surface`). `private`: only the asker sees the reply (not a channel thread).
 
         `text` is as Slack sends it, with `&`, `<` and `>` escaped: it is unescaped here (and
         escaped again wherever a reply shows it).
@@ -140,7 +145,7 @@ class Peacebot:
             return blocks.sources_message(self.holder.base.sources)
         if command.name == "reload":
             return self.reload(user_id)
-        return self.report(command, user_id)
+        return self.report(command, user_id, private)
 
     def home(self, user_id: str, notice: list[str] | None = None) -> dict[str, Any]:
         admin = self.is_admin(user_id)
@@ -264,7 +269,7 @@ def register_events(app: App, peacebot: Peacebot) -> None:
         if _from_a_bot(event) or not peacebot.ledger.claim(_event_id(body)):
             return
         text = strip_mentions(event.get("text") or "", context.bot_user_id)
-        message = peacebot.reply(text, event.get("user"), "mention")
+        message = peacebot.reply(text, event.get("user"), "mention", private=False)
         thread = event.get("thread_ts") or event["ts"]
         client.chat_postMessage(channel=event["channel"], thread_ts=thread, **message)
 

@@ -159,3 +159,46 @@ def test_with_logging_off_nothing_is_stored_and_admins_are_told(
     [post] = fake.wait_for(lambda c: c.path == "/respond/off2")
     assert "Question logging is off" in post.body["text"]
     assert not (settings.state_dir / LOG_NAME).exists()
+
+
+def test_gaps_are_never_posted_into_a_channel(app: tuple[App, Path], fake: FakeSlack) -> None:
+    bolt, _ = app
+    dispatch(bolt, slash_body("price of bitcoin", ASKER, fake.response_url("p")))
+    mention = {
+        "type": "app_mention",
+        "user": ADMIN,
+        "channel": "C0PUBLICGAPS",
+        "ts": "1.8",
+        "text": f"<@{BOT_USER_ID}> gaps",
+    }
+    assert dispatch(bolt, event_body(mention, "EvPublicGaps")).status == 200
+    [post] = fake.wait_for(lambda c: c.body.get("channel") == "C0PUBLICGAPS")
+    assert "only to you" in post.body["text"] and "bitcoin" not in json.dumps(post.body)
+    assert dispatch(bolt, dm("gaps", "D0PRIVATEGAPS", user=ADMIN)).status == 200
+    [private] = fake.wait_for(lambda c: c.body.get("channel") == "D0PRIVATEGAPS")
+    assert "price of bitcoin" in private.body["text"]
+
+
+def test_a_new_article_is_listed_and_answers_after_a_reload(
+    app: tuple[App, Path], fake: FakeSlack, tmp_path: Path
+) -> None:
+    bolt, path = app
+    (tmp_path / "seeds" / "010_brief.txt").write_text(
+        "Ceasefire talks resume in Geneva\nDelegates met in Geneva on Tuesday to discuss grain "
+        "corridor inspections.",
+        encoding="utf-8",
+    )
+    for text, channel in (("reload", "D0NEW1"), ("sources", "D0NEW2")):
+        assert dispatch(bolt, dm(text, channel, user=ADMIN)).status == 200
+        fake.wait_for(lambda c, channel=channel: c.body.get("channel") == channel)
+    [reloaded] = fake.find(lambda c: c.body.get("channel") == "D0NEW1")
+    [sources] = fake.find(lambda c: c.body.get("channel") == "D0NEW2")
+    assert "Sources added (1): `010_brief.txt`" in reloaded.body["text"]
+    assert "2 in `010_brief.txt`" in reloaded.body["text"]  # sentences no fact cites yet
+    assert "Ceasefire talks resume in Geneva" in sources.body["text"]
+    reply = dispatch(bolt, slash_body("grain corridor inspections", ASKER, fake.response_url("n")))
+    answer = json.loads(reply.body)
+    assert "Delegates met in Geneva" in json.dumps(answer["blocks"][1])
+    assert "Ceasefire talks resume in Geneva" in json.dumps(answer["blocks"][2])
+    assert logged(path)[-1]["match"] == "010_brief.txt#2"
+    assert logged(path)[-1]["match_kind"] == "passage"

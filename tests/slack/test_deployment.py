@@ -125,6 +125,18 @@ def test_a_web_worker_that_cannot_reach_slack_refuses_to_boot_cleanly(tmp_path: 
     assert missing.returncode == 3 and "SLACK_SIGNING_SECRET is required" in missing.stderr
 
 
+def test_a_web_worker_with_an_unusable_state_folder_says_so_and_refuses_to_boot(
+    tmp_path: Path,
+) -> None:
+    copy_fact_base(tmp_path)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = _boot(tmp_path, PEACEBOT_STATE_DIR=str(blocker / "state"))
+    assert result.returncode == 3
+    assert f"the state folder {blocker / 'state'} cannot hold the event ledger" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_web_worker_with_an_invalid_setting_says_which_and_refuses_to_boot(
     tmp_path: Path,
 ) -> None:

@@ -172,10 +172,13 @@ def test_a_restarted_worker_resumes_what_the_server_serves(
     # serves what its siblings serve; a new server would load the edit.
     (workspace[1] / "facts" / "zz_new.toml").write_text(NEW_FACT, encoding="utf-8")
     resumed = holder_for(workspace, state, resume=True)
-    assert resumed.base.fingerprint == serving.fingerprint
+    assert resumed.base.fingerprint == serving.fingerprint and resumed.problems == ()
     fresh = holder_for(workspace, state)
     assert fresh.base.fingerprint != serving.fingerprint
     assert "test-new-fact" in {f.id for f in fresh.base.facts}
+    break_plan(workspace[1])  # broken on disk: a resumed worker says so too
+    [problem] = holder_for(workspace, state, resume=True).problems
+    assert problem.startswith("knowledge/facts/plan.toml: fact '")
 
 
 def test_a_snapshot_that_does_not_load_is_retried_later(
