@@ -33,10 +33,10 @@ def test_labelled_set_is_large_enough() -> None:
         assert sum(q.style == style for q in questions) >= 10, style
 
 
-# The target is 95% right first citations and 95% right declines. Measured when these
-# floors were last set (README, "Quality"): tuning set 144/184 and 60/61, holdout 61/82 and
-# 28/29 (62/82 since), second holdout (written last, never looked into) 65/92 and 34/38. The answerable target is not met yet. The floors are the measured counts, so any
-# regression fails; raise them when the bot improves.
+# The target is 95% right first citations and 95% right declines; the first is not
+# met yet. Floors are the measured counts (README, "Quality"): tuning set 144/184 and 60/61,
+# holdout 62/82 and 28/29, second holdout (written last, never looked into) 65/92 and 34/38.
+# Any regression fails; raise them when the bot improves.
 FLOORS = {
     "questions.toml": (144, 60),
     "holdout.toml": (62, 28),
