@@ -1,12 +1,13 @@
 """What people asked, whether it was answered, and how they voted, in SQLite (adapter layer).
 
 One file in the state dir, `questions.sqlite3`, in WAL mode with a busy timeout, so every worker
-process can write at once; each question is one short transaction. A question is stored as its
-normalised words (the core's folding: case, accents, quotes, Slack markup gone), never as typed;
-a user id only as a salted hash. Rows older than the retention setting are pruned when a process
-opens the log and daily after that. Logging is best effort: when it fails (disk full, read-only
-state dir) a warning says so, without the question or the error's text, and the answer goes out
-as ever.
+process can write at once; each question is one short transaction. A write waits for a busy log
+only briefly (`WRITE_BUSY_TIMEOUT_MS`): a question that cannot be logged then is not logged.
+A question is stored as its normalised words (the core's folding: case, accents, quotes, Slack
+markup gone), never as typed; a user id only as a salted hash. Rows older than the retention
+setting are pruned when a process opens the log and daily after that. Logging is best effort:
+when it fails (disk full, read-only state dir) a warning says so, without the question or the
+error's text, and the answer goes out as ever.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ logger = logging.getLogger(__name__)
 
 LOG_NAME = "questions.sqlite3"
 SALT_NAME = "questions.salt"
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 5000  # reading: gaps and stats wait for a busy log
+# Writing happens before a reply goes out (a slash answer must be acknowledged within Slack's
+# 3 seconds), so a log another connection holds locked is given up on quickly: the question
+# goes unlogged (a warning says so) and the answer goes out.
+WRITE_BUSY_TIMEOUT_MS = 150
 MAX_TEXT = 500  # characters of normalised text kept per question
 DAY = 24 * 60 * 60
 WARN_EVERY = 60.0  # seconds between two warnings that logging fails
@@ -187,9 +192,9 @@ class QuestionLog:
         if held is not None and held.pid == os.getpid():
             return held.db
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=WRITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
-            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            db.execute(f"PRAGMA busy_timeout={WRITE_BUSY_TIMEOUT_MS}")
             if not self._ready:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(SCHEMA)

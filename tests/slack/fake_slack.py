@@ -242,10 +242,16 @@ class Reply:
 
 
 def http_request(
-    port: int, method: str, path: str, body: str = "", headers: dict[str, str] | None = None
+    port: int,
+    method: str,
+    path: str,
+    body: str = "",
+    headers: dict[str, str] | None = None,
+    timeout: float = 15,
 ) -> Reply:
-    """One request on a fresh connection (so the kernel may hand it to any worker)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    """One request on a fresh connection (so the kernel may hand it to any worker); a reply
+    slower than `timeout` seconds raises TimeoutError."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         connection.request(method, path, body=body.encode("utf-8"), headers=headers or {})
         response = connection.getresponse()
@@ -259,10 +265,16 @@ def content_type_for(body: str) -> str:
     return "application/json" if body.startswith("{") else "application/x-www-form-urlencoded"
 
 
-def post_signed(port: int, body: str, extra: dict[str, str] | None = None, **sign: Any) -> Reply:
+def post_signed(
+    port: int,
+    body: str,
+    extra: dict[str, str] | None = None,
+    timeout: float = 15,
+    **sign: Any,
+) -> Reply:
     headers = {
         "Content-Type": content_type_for(body),
         **signed_headers(body, **sign),
         **(extra or {}),
     }
-    return http_request(port, "POST", "/slack/events", body, headers)
+    return http_request(port, "POST", "/slack/events", body, headers, timeout)

@@ -693,6 +693,31 @@ def test_questions_from_every_worker_are_logged_with_votes_and_no_user_ids(web: 
     assert "only peacebot admins" in post.body["text"]
 
 
+def test_a_locked_question_log_leaves_slash_answers_unlogged_not_late(web: Web) -> None:
+    web.slash("who rejected the plan?")  # the log exists, with its schema
+    holder = sqlite3.connect(web.state / "questions.sqlite3", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the log
+        for n in range(4):  # fresh connections: both workers meet the lock
+            url = web.response_url()
+            body = slash_body(f"who rejected the {'peace ' * n}plan?", ASKER, url)
+            # Slack gives up on an acknowledgement after 3 seconds: so does this client.
+            reply = post_signed(web.port, body, timeout=3.0)
+            assert reply.status == 200, reply.text
+            message = reply.json()
+            assert "reject" in unescape_quote(message["blocks"][1])  # a real answer
+            # Not logged, so the feedback buttons carry no row id (they only acknowledge).
+            vote = message["blocks"][-1]["elements"][1]["value"]
+            assert vote.split("|")[1] == ""
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    text = web.log.read_text()
+    assert "question not logged" in text and "rejected" not in text
+    reply, _ = web.slash("who rejected the plan?")  # logged again once the lock is gone
+    assert reply.json()["blocks"][-1]["elements"][1]["value"].split("|")[1]
+
+
 def blocks_text(message: dict[str, Any]) -> str:
     return (
         html.unescape(
