@@ -3,7 +3,9 @@ format, for a curator to review, edit and paste (domain layer: standard library 
 
 A draft is a starting point, not a fact: its phrasings are derived mechanically from the
 sentence (a question about its key phrase, the key phrases themselves, its content words), and
-its citation is the sentence itself, so it passes `python -m bot check` as it stands.
+its citation is the sentence itself (widened with its neighbours when the sentence occurs more
+than once in the article, as a citation must be unique), so it passes `python -m bot check` as
+it stands.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from knowledge.models import FactBase
-from knowledge.sentences import split_sentences
+from knowledge.sentences import Span, split_sentences
 from knowledge.text import STOPWORDS, words
 
 TOPIC_WORDS = 8  # words of the sentence in a draft's topic
@@ -90,8 +92,32 @@ def question_for(sentence: str, phrases: list[str]) -> str:
     return " ".join(words(sentence)) + "?"
 
 
-def draft_for(source: str, sentence: str, number: int, taken: set[str]) -> Draft:
-    """The draft fact for sentence `number` of `source` (an id not in `taken`)."""
+def _occurs_once(text: str, excerpt: str) -> bool:
+    first = text.find(excerpt)
+    return first >= 0 and text.find(excerpt, first + 1) < 0
+
+
+def unique_excerpt(text: str, spans: list[Span], index: int) -> str:
+    """Sentence `index` of `text` as a citation excerpt: the sentence itself when it occurs once
+    in `text`, else widened with the next and previous sentences, in turn, until it does."""
+    low = high = index
+    excerpt = spans[index].text
+    forward = True
+    while not _occurs_once(text, excerpt) and (low > 0 or high < len(spans) - 1):
+        if (forward and high < len(spans) - 1) or low == 0:
+            high += 1
+        else:
+            low -= 1
+        forward = not forward
+        excerpt = text[spans[low].start : spans[high].end]
+    return excerpt
+
+
+def draft_for(
+    source: str, sentence: str, number: int, taken: set[str], excerpt: str | None = None
+) -> Draft:
+    """The draft fact for sentence `number` of `source` (an id not in `taken`), citing
+    `excerpt` (by default the sentence)."""
     flat = " ".join(sentence.split())
     shown = flat.split(" ")
     topic = " ".join(shown[:TOPIC_WORDS]) + (" …" if len(shown) > TOPIC_WORDS else "")
@@ -109,7 +135,8 @@ def draft_for(source: str, sentence: str, number: int, taken: set[str]) -> Draft
     while fact_id in taken:
         fact_id, suffix = f"{base_id}-{suffix}", suffix + 1
     taken.add(fact_id)
-    return Draft(fact_id, f"Draft: {topic}", tuple(phrasings), source, sentence, number)
+    cited = excerpt or sentence
+    return Draft(fact_id, f"Draft: {topic}", tuple(phrasings), source, cited, number)
 
 
 def draft_facts(base: FactBase, sources: Iterable[str] | None = None) -> list[Draft]:
@@ -121,9 +148,11 @@ def draft_facts(base: FactBase, sources: Iterable[str] | None = None) -> list[Dr
         if wanted is not None and name not in wanted:
             continue
         uncovered = {c.start for c in base.uncovered.get(name, ())}
-        for number, span in enumerate(split_sentences(source.text), start=1):
+        spans = split_sentences(source.text)
+        for number, span in enumerate(spans, start=1):
             if span.start in uncovered:
-                drafts.append(draft_for(name, span.text, number, taken))
+                excerpt = unique_excerpt(source.text, spans, number - 1)
+                drafts.append(draft_for(name, span.text, number, taken, excerpt))
     return drafts
 
 

@@ -37,6 +37,26 @@ def test_every_uncovered_sentence_gets_a_draft_the_loader_accepts(workspace: Wor
     assert fact.topic.startswith("Draft: Dr. Petrov said")
 
 
+REPEATING = (
+    "Ceasefire talks end in Vienna\n"
+    "The envoy closed the talks. Thank you.\n"
+    "Questions followed on the corridor. Thank you.\n"
+    "Thank you.\n"
+)
+
+
+def test_drafts_for_an_article_repeating_a_sentence_pass_check(workspace: Workspace) -> None:
+    seeds, knowledge = workspace
+    (seeds / "011_vienna.txt").write_text(REPEATING, encoding="utf-8")
+    drafts = draft_facts(load_fact_base(seeds, knowledge), ["011_vienna.txt"])
+    assert len([d for d in drafts if "Thank you." in d.excerpt]) == 3
+    for draft in drafts:
+        assert REPEATING.count(draft.excerpt) == 1
+    (knowledge / "facts" / "zz_drafts.toml").write_text(drafts_toml(drafts), encoding="utf-8")
+    after = load_fact_base(seeds, knowledge)  # raises if any excerpt occurred twice
+    assert not after.uncovered.get("011_vienna.txt")
+
+
 def test_drafts_for_one_article_only_and_ids_never_clash(base: FactBase) -> None:
     [name, *_] = base.sources
     drafts = draft_facts(base, [name])
