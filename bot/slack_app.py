@@ -35,6 +35,9 @@ DEFAULT_DAYS = 30  # what /peace gaps and /peace stats look back over, and the A
 MAX_DAYS = 3650
 # Commands that may outgrow Slack's 3 seconds: acknowledged first, answered at response_url.
 SLOW_COMMANDS = {"reload", "gaps", "stats"}
+# Commands for admins: their replies (paths, excerpts, what people asked) are only for the one
+# who typed them, so in a channel they are posted ephemerally.
+ADMIN_COMMANDS = {"reload", "gaps", "stats"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +107,7 @@ class Peacebot:
     def reload(self, user_id: str | None) -> Message:
         """Reload for an admin (the outcome), a polite refusal for anyone else."""
         if not self.is_admin(user_id):
-            logger.info("reload refused for non-admin %s", user_id)
+            logger.info("reload refused for a non-admin")  # no user id in the logs
             return blocks.refusal_message()
         return blocks.reload_message(self.holder.reload())
 
@@ -112,7 +115,7 @@ class Peacebot:
         """`gaps` or `stats` from the question log, for admins only, and only where nobody
         else reads along (not in a channel)."""
         if not self.is_admin(user_id):
-            logger.info("%s refused for non-admin %s", command.name, user_id)
+            logger.info("%s refused for a non-admin", command.name)
             return blocks.refusal_message(blocks.ADMIN_ONLY)
         if not private:
             return blocks.text_message(blocks.PRIVATE_ONLY)
@@ -271,6 +274,13 @@ def register_events(app: App, peacebot: Peacebot) -> None:
         text = strip_mentions(event.get("text") or "", context.bot_user_id)
         message = peacebot.reply(text, event.get("user"), "mention", private=False)
         thread = event.get("thread_ts") or event["ts"]
+        parsed = parse_command(text)
+        if parsed is not None and parsed.name in ADMIN_COMMANDS and event.get("user"):
+            # Only the one who asked sees it: a reload lists paths and excerpts.
+            client.chat_postEphemeral(
+                channel=event["channel"], user=event["user"], thread_ts=thread, **message
+            )
+            return
         client.chat_postMessage(channel=event["channel"], thread_ts=thread, **message)
 
     @app.event("message")

@@ -4,6 +4,7 @@ app with its middleware, requests dispatched in-process, the fake Slack Web API 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -174,9 +175,37 @@ def test_gaps_are_never_posted_into_a_channel(app: tuple[App, Path], fake: FakeS
     assert dispatch(bolt, event_body(mention, "EvPublicGaps")).status == 200
     [post] = fake.wait_for(lambda c: c.body.get("channel") == "C0PUBLICGAPS")
     assert "only to you" in post.body["text"] and "bitcoin" not in json.dumps(post.body)
+    assert post.method == "chat.postEphemeral" and post.body["user"] == ADMIN
     assert dispatch(bolt, dm("gaps", "D0PRIVATEGAPS", user=ADMIN)).status == 200
     [private] = fake.wait_for(lambda c: c.body.get("channel") == "D0PRIVATEGAPS")
     assert "price of bitcoin" in private.body["text"]
+
+
+def test_a_reload_asked_in_a_channel_is_answered_only_to_the_asker(
+    app: tuple[App, Path], fake: FakeSlack, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bolt, _ = app
+    (tmp_path / "seeds" / "010_brief.txt").write_text(
+        "Ceasefire talks resume in Geneva\nDelegates met in Geneva on Tuesday.", encoding="utf-8"
+    )
+    caplog.set_level(logging.INFO)  # the listeners log from Bolt's worker threads
+    for user, channel in ((ASKER, "C0RELOADNO"), (ADMIN, "C0RELOADYES")):
+        mention = {
+            "type": "app_mention",
+            "user": user,
+            "channel": channel,
+            "ts": "1.9",
+            "text": f"<@{BOT_USER_ID}> reload",
+        }
+        assert dispatch(bolt, event_body(mention, f"Ev{channel}")).status == 200
+        [post] = fake.wait_for(lambda c, channel=channel: c.body.get("channel") == channel)
+        assert post.method == "chat.postEphemeral" and post.body["user"] == user
+        assert post.body["thread_ts"] == "1.9"
+    [done] = fake.find(lambda c: c.body.get("channel") == "C0RELOADYES")
+    assert "010_brief.txt" in done.body["text"]
+    assert not fake.find(lambda c: c.method == "chat.postMessage" and "C0RELOAD" in str(c.body))
+    # Refusals are logged without the user id.
+    assert "reload refused" in caplog.text and ASKER not in caplog.text
 
 
 def test_a_new_article_is_listed_and_answers_after_a_reload(
