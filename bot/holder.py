@@ -2,8 +2,8 @@
 
 A reload validates the working files and keeps them as a snapshot in the state dir
 (`bot.snapshots`), then points the marker at it and swaps the new answerer in; an invalid fact
-base leaves the old answerer serving. Every other process adopts the snapshot the marker names:
-at its next request, or within `POLL_SECONDS` by a background poll when it is idle. A process
+base leaves the old answerer serving. Every other process adopts the snapshot the marker names
+within `POLL_SECONDS`, by a background poll (never inside a request: loading takes time). A process
 that starts with broken working files serves the last good snapshot instead.
 """
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,7 +197,9 @@ def create_bolt_app(
     if questions is None:
         questions = QuestionLog.from_settings(settings)
     peacebot = Peacebot(admins=settings.admins, holder=holder, ledger=ledger, questions=questions)
-    app.middleware(_sync_middleware(holder))
+    # No sync per request: adopting another process's reload loads and indexes a fact base,
+    # which no request should wait for; the holder's background poll does it (see
+    # `AnswererHolder.start_polling`).
     app.error(handle_error)
     register_command(app, peacebot)
     register_events(app, peacebot)
@@ -220,15 +222,6 @@ def _bolt_logger() -> logging.Logger:
     if not bolt.filters:
         bolt.addFilter(_DropClientNotice())
     return bolt
-
-
-def _sync_middleware(holder: AnswererHolder) -> Callable[..., None]:
-    def sync_fact_base(next_: Callable[[], None]) -> None:
-        # Cheap (one stat) unless another process reloaded: then adopt its fact base.
-        holder.sync()
-        next_()
-
-    return sync_fact_base
 
 
 # -- /peace ----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 from slack_bolt import App
 
 from bot import blocks
-from bot.holder import AnswererHolder
+from bot.holder import AnswererHolder, reload_files
 from bot.ledger import EventLedger
 from bot.questionlog import LOG_NAME, QuestionLog
 from bot.slack_app import Command, create_bolt_app, parse_command
@@ -206,6 +206,24 @@ def test_a_reload_asked_in_a_channel_is_answered_only_to_the_asker(
     assert not fake.find(lambda c: c.method == "chat.postMessage" and "C0RELOAD" in str(c.body))
     # Refusals are logged without the user id.
     assert "reload refused" in caplog.text and ASKER not in caplog.text
+
+
+def test_a_request_never_loads_another_process_s_reload(fake: FakeSlack, tmp_path: Path) -> None:
+    settings = make_settings(fake, tmp_path)
+    holder = AnswererHolder(settings.seeds_dir, settings.knowledge_dir, settings.state_dir)
+    ledger = EventLedger(settings.state_dir / "events.sqlite3")
+    bolt = create_bolt_app(settings, holder, ledger)
+    before = holder.base.fingerprint
+    (tmp_path / "seeds" / "010_brief.txt").write_text(
+        "Ceasefire talks resume in Geneva\nDelegates met in Geneva on Tuesday.", encoding="utf-8"
+    )
+    # Another process (the command line) reloads.
+    assert reload_files(settings.seeds_dir, settings.knowledge_dir, settings.state_dir).ok
+    reply = dispatch(bolt, slash_body("who rejected the plan?", ASKER, fake.response_url("s")))
+    assert reply.status == 200 and "reject" in reply.body
+    assert holder.base.fingerprint == before  # the request did not wait for a load
+    assert holder.sync()  # the background poll adopts it (within POLL_SECONDS)
+    assert holder.base.fingerprint != before
 
 
 def test_a_new_article_is_listed_and_answers_after_a_reload(
