@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from bot.holder import Changes, ReloadResult
+from bot.holder import Changes, ReloadResult, change_items
 from bot.questionlog import Stats
 from knowledge.answer import Answer, CitedExcerpt
 from knowledge.gaps import Gap
@@ -286,27 +286,17 @@ def apology_message() -> Message:
     return text_message(APOLOGY)
 
 
-def _listed(label: str, items: Sequence[str]) -> str | None:
-    if not items:
-        return None
-    shown = ", ".join(f"`{escape(i)}`" for i in items[:LISTED_LIMIT])
-    more = f" and {len(items) - LISTED_LIMIT} more" if len(items) > LISTED_LIMIT else ""
-    return f"• {label} ({len(items)}): {shown}{more}"
-
-
 def change_lines(changes: Changes) -> list[str]:
-    if changes.empty:
-        return ["Nothing changed."]
-    lines = [
-        _listed("Sources added", changes.sources_added),
-        _listed("Sources removed", changes.sources_removed),
-        _listed("Sources changed", changes.sources_changed),
-        _listed("Facts added", changes.facts_added),
-        _listed("Facts removed", changes.facts_removed),
-        _listed("Facts changed", changes.facts_changed),
-        "• Aliases changed" if changes.aliases_changed else None,
-    ]
-    return [line for line in lines if line]
+    """What changed, one mrkdwn bullet per kind (`change_items`), ids listed up to a limit."""
+    lines = []
+    for label, ids in change_items(changes):
+        if not ids:
+            lines.append(f"• {label.capitalize()}")
+            continue
+        shown = ", ".join(f"`{escape(i)}`" for i in ids[:LISTED_LIMIT])
+        more = f" and {len(ids) - LISTED_LIMIT} more" if len(ids) > LISTED_LIMIT else ""
+        lines.append(f"• {label.capitalize()} ({len(ids)}): {shown}{more}")
+    return lines or ["Nothing changed."]
 
 
 def uncovered_lines(uncovered: Mapping[str, Sequence[Citation]]) -> list[str]:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from bot.holder import Changes, ReloadResult
+from bot.holder import Changes, ReloadResult, change_items
 from bot.questionlog import QuestionLog, QuestionLogError
 from knowledge.answer import Answerer
 from knowledge.drafts import draft_facts, drafts_toml
@@ -78,24 +78,16 @@ def suggest(base: FactBase, sources: list[str], stdout: TextIO, stderr: TextIO) 
     return 0
 
 
-def _listed(label: str, items: tuple[str, ...]) -> str | None:
-    if not items:
-        return None
-    more = f" and {len(items) - LISTED} more" if len(items) > LISTED else ""
-    return f"  {label} ({len(items)}): {', '.join(items[:LISTED])}{more}"
-
-
 def change_lines(changes: Changes) -> list[str]:
-    lines = [
-        _listed("sources added", changes.sources_added),
-        _listed("sources removed", changes.sources_removed),
-        _listed("sources changed", changes.sources_changed),
-        _listed("facts added", changes.facts_added),
-        _listed("facts removed", changes.facts_removed),
-        _listed("facts changed", changes.facts_changed),
-        "  aliases changed" if changes.aliases_changed else None,
-    ]
-    return [line for line in lines if line] or ["  nothing changed"]
+    """What changed, one plain line per kind (`change_items`), ids listed up to LISTED."""
+    lines = []
+    for label, ids in change_items(changes):
+        if not ids:
+            lines.append(f"  {label}")
+            continue
+        more = f" and {len(ids) - LISTED} more" if len(ids) > LISTED else ""
+        lines.append(f"  {label} ({len(ids)}): {', '.join(ids[:LISTED])}{more}")
+    return lines or ["  nothing changed"]
 
 
 def report_reload(result: ReloadResult, stdout: TextIO, stderr: TextIO) -> int:

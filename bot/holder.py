@@ -84,37 +84,89 @@ class ReloadResult:
     problems: tuple[str, ...] = ()
 
 
-def publish(snapshots: Snapshots, seeds_dir: Path, knowledge_dir: Path) -> tuple[FactBase, Marker]:
+def change_items(changes: Changes) -> list[tuple[str, tuple[str, ...]]]:
+    """What changed as (label, ids) pairs in a fixed order, for every surface to render its own
+    way; a changed alias table is ("aliases changed", ()). Empty when nothing changed."""
+    items = [
+        ("sources added", changes.sources_added),
+        ("sources removed", changes.sources_removed),
+        ("sources changed", changes.sources_changed),
+        ("facts added", changes.facts_added),
+        ("facts removed", changes.facts_removed),
+        ("facts changed", changes.facts_changed),
+    ]
+    found = [(label, ids) for label, ids in items if ids]
+    if changes.aliases_changed:
+        found.append(("aliases changed", ()))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """What `publish` did: the fact base now named by the marker, and the one named before."""
+
+    base: FactBase
+    marker: Marker
+    previous: FactBase | None  # None: there was no marker, or its snapshot does not load
+
+
+def _named(
+    snapshots: Snapshots, marker: Marker | None, serving: FactBase | None
+) -> FactBase | None:
+    if marker is None:
+        return None
+    if serving is not None and serving.fingerprint == marker.fingerprint:
+        return serving  # already loaded: no need to read the snapshot again
+    try:
+        return snapshots.load(marker.fingerprint)
+    except FactBaseError:
+        logger.warning("the marker names a snapshot that does not load; comparing with none")
+        return None
+
+
+def publish(
+    snapshots: Snapshots, seeds_dir: Path, knowledge_dir: Path, serving: FactBase | None = None
+) -> Published:
     """Validate the working files, keep them as a snapshot and point the marker at it, all under
-    the reload lock; returns the new fact base and the marker naming it (raises FactBaseError,
-    and then nothing changed)."""
+    the reload lock; the new fact base, the marker naming it, and the fact base the marker named
+    before, read under the same lock so that two reloads never report the same change (raises
+    FactBaseError, and then nothing changed). `serving`, if it is what the marker named, spares
+    loading that again."""
     with snapshots.locked():
+        before = snapshots.read_marker()
         base = snapshots.capture(seeds_dir, knowledge_dir)
-        marker = snapshots.read_marker()
-        if marker is not None and marker.fingerprint == base.fingerprint:
-            return base, marker  # already what every process serves
+        previous = _named(snapshots, before, serving)
+        if before is not None and before.fingerprint == base.fingerprint:
+            return Published(base, before, previous)  # already what every process serves
         published = time.time()
         key = snapshots.write_marker(base.fingerprint, published)
         snapshots.prune()
-    return base, Marker(base.fingerprint, published, key)
+    return Published(base, Marker(base.fingerprint, published, key), previous)
+
+
+def reload_with(
+    snapshots: Snapshots, seeds_dir: Path, knowledge_dir: Path, serving: FactBase | None = None
+) -> tuple[ReloadResult, Published | None]:
+    """Publish the working files and say what changed against what the marker named before (the
+    outcome, and what was published, None if the files were refused)."""
+    try:
+        published = publish(snapshots, seeds_dir, knowledge_dir, serving)
+    except FactBaseError as exc:
+        problems = tuple(map(str, exc.problems))
+        return ReloadResult(ok=False, base=serving, problems=problems), None
+    changes = compare(published.previous, published.base)
+    return ReloadResult(ok=True, base=published.base, changes=changes), published
 
 
 def reload_files(seeds_dir: Path, knowledge_dir: Path, state_dir: Path) -> ReloadResult:
     """`python -m bot reload`: what a reload in a server does, for every process that shares
     `state_dir` (they adopt it through the marker). Changes are against what the marker named."""
     snapshots = Snapshots(state_dir)
-    marker = snapshots.read_marker()
-    old = None
-    if marker is not None:
-        try:
-            old = snapshots.load(marker.fingerprint)
-        except FactBaseError:
-            logger.warning("the marker names a snapshot that does not load; comparing with none")
-    try:
-        new, _ = publish(snapshots, seeds_dir, knowledge_dir)
-    except FactBaseError as exc:
-        return ReloadResult(ok=False, base=old, problems=tuple(map(str, exc.problems)))
-    return ReloadResult(ok=True, base=new, changes=compare(old, new))
+    result, _ = reload_with(snapshots, seeds_dir, knowledge_dir)
+    if not result.ok:  # nothing changed: say what the servers keep serving
+        serving = _named(snapshots, snapshots.read_marker(), None)
+        return ReloadResult(ok=False, base=serving, problems=result.problems)
+    return result
 
 
 class AnswererHolder:
@@ -174,11 +226,11 @@ class AnswererHolder:
                     self.problems = tuple(map(str, exc.problems))
                 return base, marker.key, marker.reloaded_at
         try:
-            base, marker = publish(self.snapshots, self.seeds_dir, self.knowledge_dir)
+            published = publish(self.snapshots, self.seeds_dir, self.knowledge_dir)
         except FactBaseError as exc:
             error = exc
         else:
-            return base, marker.key, marker.reloaded_at
+            return published.base, published.marker.key, published.marker.reloaded_at
         marker = self.snapshots.read_marker()
         last_good = None
         if marker is not None:
@@ -205,21 +257,23 @@ class AnswererHolder:
         raise error
 
     def reload(self) -> ReloadResult:
-        """Re-read the working files; if valid, swap them in here and tell every process."""
-        self.sync()  # "what changed" is measured against what the server serves now
+        """Re-read the working files; if valid, swap them in here and tell every process. What
+        changed is against what the marker named (what every process serves)."""
         with self._lock:
             old = self.base
-            try:
-                new, marker = publish(self.snapshots, self.seeds_dir, self.knowledge_dir)
-                answerer = Answerer(new) if new.fingerprint != old.fingerprint else self.answerer
-            except FactBaseError as exc:
+            result, published = reload_with(
+                self.snapshots, self.seeds_dir, self.knowledge_dir, serving=old
+            )
+            if published is None:
                 logger.warning(
                     "reload refused: %d problem(s); still serving %s",
-                    len(exc.problems),
+                    len(result.problems),
                     old.fingerprint[:12],
                 )
-                return ReloadResult(ok=False, base=old, problems=tuple(map(str, exc.problems)))
-            self._answerer = answerer
+                return result
+            new, marker = published.base, published.marker
+            if new.fingerprint != old.fingerprint:
+                self._answerer = Answerer(new)
             self.loaded_at, self.problems = marker.reloaded_at, ()
             self._seen, self._retry_at = marker.key, 0.0
         logger.info(
@@ -229,7 +283,7 @@ class AnswererHolder:
             len(new.facts),
             len(new.sources),
         )
-        return ReloadResult(ok=True, base=new, changes=compare(old, new))
+        return result
 
     def sync(self) -> bool:
         """Adopt the snapshot the marker names if it changed; cheap (one stat) otherwise.

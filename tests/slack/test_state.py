@@ -307,6 +307,27 @@ def test_the_command_line_reload_compares_with_what_the_servers_serve(
     assert server.sync() is False
 
 
+def test_simultaneous_reloads_report_each_change_once(workspace: Workspace, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    server = holder_for(workspace, state)
+    (workspace[1] / "facts" / "zz_new.toml").write_text(NEW_FACT, encoding="utf-8")
+    start = threading.Barrier(3)
+    results = []
+
+    def reload(n: int) -> None:
+        start.wait()
+        results.append(server.reload() if n == 0 else reload_files(*workspace, state))
+
+    threads = [threading.Thread(target=reload, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(r.ok and r.changes is not None for r in results)
+    added = [r.changes.facts_added for r in results if r.changes is not None]
+    assert sorted(added) == [(), (), ("test-new-fact",)]  # one reload made the change
+
+
 def test_answers_during_reloads_come_from_one_fact_base(
     workspace: Workspace, tmp_path: Path
 ) -> None:
