@@ -192,6 +192,11 @@ class QuestionLog:
         if held is not None and held.pid == os.getpid():
             return held.db
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            # It holds what people asked: owner only, whatever the umask (SQLite gives the -wal
+            # and -shm files the database file's permissions).
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            os.chmod(self.path, 0o600)
         db = sqlite3.connect(self.path, timeout=WRITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
             db.execute(f"PRAGMA busy_timeout={WRITE_BUSY_TIMEOUT_MS}")

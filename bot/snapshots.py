@@ -64,6 +64,7 @@ class Snapshots:
         self.root = state_dir / SNAPSHOTS_DIR
         self.marker = state_dir / MARKER_NAME
         self.keep = keep
+        self._warned_unreadable = False
 
     def path(self, fingerprint: str) -> Path:
         return self.root / fingerprint
@@ -108,6 +109,9 @@ class Snapshots:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             temp = Path(tempfile.mkdtemp(dir=self.root, prefix=_TEMP_PREFIX))
+            # mkdtemp makes it 0700: a server run as another user must read what a command-line
+            # reload kept.
+            os.chmod(temp, 0o755)
         except OSError as error:
             raise self._unsaved(
                 error, "create a snapshot there", seeds_dir, knowledge_dir
@@ -190,6 +194,14 @@ class Snapshots:
         key = self.marker_key()
         try:
             data = json.loads(self.marker.read_text(encoding="utf-8"))
+        except PermissionError:
+            if not self._warned_unreadable:  # once: this is checked twice a second
+                self._warned_unreadable = True
+                logger.warning(
+                    "the marker %s cannot be read (permissions): reloads are not adopted",
+                    self.marker,
+                )
+            return None
         except (OSError, ValueError):
             return None
         if key is None or not isinstance(data, dict):
@@ -211,6 +223,7 @@ class Snapshots:
         temp = None
         try:
             fd, temp = tempfile.mkstemp(dir=self.state_dir, prefix=".marker-", suffix=".tmp")
+            os.fchmod(fd, 0o644)  # mkstemp makes it 0600: every server must read it
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(payload)
                 handle.flush()
@@ -225,15 +238,29 @@ class Snapshots:
 
 
 def _write_files(folder: Path, files: dict[str, bytes]) -> None:
+    # Readable by every user whatever the umask: servers may run as another user than a reload.
     for name, data in files.items():
         path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("xb") as handle:
+        _make_dirs(folder, path.parent)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())  # the rename below must never publish a half-written file
     for sub in ("seeds", "knowledge/facts"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
+        _make_dirs(folder, folder / sub)
+
+
+def _make_dirs(top: Path, path: Path) -> None:
+    """`path` and its parents up to `top`, each 0755."""
+    missing = []
+    while path != top and not path.is_dir():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(exist_ok=True)
+        os.chmod(folder, 0o755)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -200,3 +200,18 @@ def test_several_processes_writing_at_once_lose_no_question(tmp_path: Path) -> N
 def test_normalise_folds_like_the_matcher() -> None:
     assert normalise("  Zelenskyy’s <@U123> DOUBTS?! ") == "zelenskyy doubts"
     assert len(normalise("word " * 1000)) == 500
+
+
+def test_the_log_and_its_wal_files_are_readable_by_the_owner_only(
+    tmp_path: Path, answerer: Answerer
+) -> None:
+    log = QuestionLog(tmp_path / "state" / LOG_NAME)
+    old = os.umask(0o022)
+    try:
+        assert log.record("who rejected the plan?", answerer.answer("who rejected"), "shell")
+    finally:
+        os.umask(old)
+    files = [p for p in (tmp_path / "state").iterdir() if p.name.startswith(LOG_NAME)]
+    assert {p.name for p in files} >= {LOG_NAME, f"{LOG_NAME}-wal", f"{LOG_NAME}-shm"}
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files)
+    log.close()

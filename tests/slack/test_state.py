@@ -8,6 +8,7 @@ import json
 import multiprocessing
 import os
 import sqlite3
+import stat
 import threading
 import time
 from dataclasses import replace
@@ -326,6 +327,35 @@ def test_simultaneous_reloads_report_each_change_once(workspace: Workspace, tmp_
     assert all(r.ok and r.changes is not None for r in results)
     added = [r.changes.facts_added for r in results if r.changes is not None]
     assert sorted(added) == [(), (), ("test-new-fact",)]  # one reload made the change
+
+
+def test_a_reload_leaves_files_every_user_can_read_and_an_unreadable_marker_is_reported_once(
+    workspace: Workspace, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    state = tmp_path / "state"
+    old = os.umask(0o077)  # a strict umask, as a deploy user may have
+    try:
+        assert reload_files(*workspace, state).ok
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((state / MARKER_NAME).stat().st_mode) == 0o644
+    [snapshot] = (state / SNAPSHOTS_DIR).iterdir()
+    for path in [snapshot, *snapshot.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o755 if path.is_dir() else 0o644), path
+    snapshots = Snapshots(state)
+    marker = state / MARKER_NAME
+    real = Path.read_text
+
+    def refused(path: Path, *args: object, **kwargs: object) -> str:
+        if path == marker:
+            raise PermissionError(13, "Permission denied")
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    with caplog.at_level("WARNING"), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Path, "read_text", refused)
+        assert snapshots.read_marker() is None and snapshots.read_marker() is None
+    assert caplog.text.count("cannot be read (permissions)") == 1
 
 
 def test_answers_during_reloads_come_from_one_fact_base(
