@@ -3,29 +3,57 @@
 How a question is matched:
 1. Fold it (case, accents, quotes, dashes, Slack markup) into words.
 2. Correct typos: a word the fact base has never seen is replaced by the closest known word
-   (rapidfuzz `fuzz.ratio` against the vocabulary) when it is close enough.
+   (`knowledge.vocabulary`: OSA distance against the known words of similar length and the
+   same first letter) when it is close enough.
 3. Rewrite aliases (Zelenskyy -> zelensky, Kremlin -> russia, ...), drop stop words, stem.
-4. Gather candidates from an inverted index (stem -> entries) and score each: how much of the
-   question's weight (IDF) the entry covers, blended with how closely the question matches the
-   entry's best single phrasing (weighted Jaccard, then rapidfuzz `token_set_ratio` on the words).
+4. Score entries: how much of the question's weight (IDF) an entry covers, blended with how
+   closely the question matches the entry's best single phrasing (weighted Jaccard, then
+   rapidfuzz `token_set_ratio` on the words).
 Curated facts outrank article sentences ("passages"), which only answer what no fact covers.
 Words the fact base has never seen keep a high weight, so a question about something the
 articles do not mention ("what did Biden say?") scores low and is declined.
+
+Finding the best entries without scoring every one gives the same hits as scoring every entry
+that shares a stem with the question (`exhaustive_search` does that; tests and the benchmark
+compare the two). A score has a ceiling that is cheap to compute: the share of the question's
+weight an entry can cover, and how close its lightest phrasing could be (a phrasing much
+heavier than the question cannot be close to it). Entries are grouped by which question terms
+they hold, and where (in a phrasing, or only in an excerpt); groups are visited highest
+ceiling first, and inside a group entries come lightest phrasing first (`knowledge.postings`),
+so a group is left as soon as its ceiling falls below the scores already found, and the search
+ends when no group's ceiling reaches them. Only entries that can still make the top are scored.
 """
 
 from __future__ import annotations
 
+import bisect
+import gc
+import itertools
 import logging
 import math
-from bisect import bisect_left
+from array import array
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from rapidfuzz import fuzz
 
 from knowledge.models import UNKNOWN_OUTLET, Citation, FactBase
+from knowledge.postings import ANYWHERE, PHRASED, UNSURE, Lookup, Postings, Term
 from knowledge.text import STOPWORDS, AliasMap, content_stems, is_generic, stem, words
+from knowledge.tokens import (
+    SEPARATOR,
+    AliasRewriter,
+    StemTable,
+    agrees_with_text,
+    fast_content_stems,
+    fast_words,
+    fast_words_joined,
+    split_joined,
+)
+from knowledge.vocabulary import Vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +74,20 @@ W_CLOSENESS = 0.1
 UNKNOWN_FACTOR = 0.6
 # Everyday verbs and adjectives (`knowledge.text.GENERIC`) weigh this fraction of their weight.
 GENERIC_FACTOR = 0.3
+
+# The question's heaviest terms (at most this many) define the groups of entries visited;
+# lighter terms are assumed present everywhere, which keeps the ceilings safe.
+MAX_GROUP_TERMS = 5
+# A question no entry answers well can tie thousands of entries on a low score; after this many
+# entries scored, or looked at, the best found so far are returned (and logged). A question some
+# entries answer clearly ends long before: their scores rule the others out.
+MAX_SCORED = 1500
+MAX_LOOKED = 30_000
+_BUILD_CHUNK = 256  # facts (or passages) tokenised in one pass
+_FACT, _PASSAGE, _HEADING = 0, 1, 2
+_KIND_FACTOR = (1.0, PASSAGE_WEIGHT, HEADING_WEIGHT)
+_KIND_NAME = ("fact", "passage", "passage")
+_NOTHING: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,20 +111,90 @@ class Query:
     corrected: tuple[tuple[str, str], ...]
 
 
-@dataclass(slots=True)
-class _Entry:
-    key: str
-    kind: str
-    ask: frozenset[str]
-    answer: frozenset[str]
-    phrasings: tuple[frozenset[str], ...]
-    phrase_texts: tuple[str, ...]
-    heading: bool = False
+class _Best:
+    """The best `limit` hits so far, ordered like the final result (score down, then key).
+
+    Scores are rounded to 3 decimals and equal scores sort by key, so an entry is ruled out by
+    a ceiling below `floor`, or below `tie_floor` when its key sorts after `worst_key`. (Both
+    leave a margin for float error between a ceiling and the score it bounds.)
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.items: list[tuple[float, str, Hit]] = []
+        self.floor = self.tie_floor = -math.inf
+        self.worst_key = ""
+
+    def add(self, hit: Hit) -> None:
+        item = (-hit.score, hit.key, hit)
+        if len(self.items) >= self.limit and item[:2] >= self.items[-1][:2]:
+            return
+        bisect.insort(self.items, item)
+        if len(self.items) > self.limit:
+            self.items.pop()
+        if len(self.items) == self.limit:
+            worst, self.worst_key = -self.items[-1][0], self.items[-1][1]
+            self.floor = worst - 0.0005 - 2e-7
+            self.tie_floor = worst + 0.0005 - 2e-7
+
+    def beats(self, ceiling: float, key: str | None = None) -> bool:
+        """Whether an entry whose score is at most `ceiling` (and whose key is `key`, if known)
+        cannot enter the best `limit`."""
+        return ceiling < self.floor or (
+            key is not None and ceiling < self.tie_floor and key > self.worst_key
+        )
+
+    def hits(self) -> list[Hit]:
+        return [item[2] for item in self.items]
 
 
-def _plausible_typo(typed: str, known: str) -> bool:
-    # People rarely get the first letter wrong; swapping the first two is the exception.
-    return typed[0] == known[0] or (typed[:2] == known[1::-1] and typed[2:3] == known[2:3])
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """Entries holding a given set of question terms, each in a phrasing or only outside."""
+
+    ceiling: float  # of any entry in the group
+    size: int  # terms held, counting a term in a phrasing twice: a group before its subgroups
+    lists: list[tuple[Term, int]]  # (term, side) that every entry holds
+    covered: float  # the most of the question's weight an entry can cover
+    mass: float  # the most IDF a phrasing can share with the question
+    unmatched: float  # the least question weight outside every phrasing
+
+
+class _Search:
+    """What scoring one question needs, worked out once: its terms and total weight, and for
+    bounding closeness, its distinct words' joined length and its content words."""
+
+    def __init__(self, index: Index, query: Query, limit: int) -> None:
+        self.query = query
+        self.terms = index._terms(query)
+        self.known = [(t.ids, t.weight) for t in self.terms if t.ids]
+        self.total = sum(query.weights)
+        self.best = _Best(limit)
+        self.closeness_of: dict[str, float] = {}  # by phrasing text: many entries share one
+        distinct = set(query.text.split())
+        self.chars = sum(map(len, distinct)) + len(distinct) - 1
+        # (length, stem id or -1): a word whose stem a phrasing lacks is not among its words.
+        self.content = [
+            (len(word), index._stem_ids.get(stem(word), -1))
+            for word in distinct
+            if word not in STOPWORDS
+        ]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector: a build allocates millions of short-lived lists,
+    and each full collection walks every object of a large fact base (seconds at a million
+    facts) for nothing. The build makes no reference cycles; the previous state is restored,
+    and the young generations are collected here rather than during the first searches."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+            gc.collect(1)
 
 
 def _looks_like_heading(source_text: str, citation: Citation) -> bool:
@@ -94,6 +206,26 @@ def _looks_like_heading(source_text: str, citation: Citation) -> bool:
     return not listed and not ends and len(excerpt.split()) <= 10
 
 
+def _text_steps(
+    base: FactBase, aliases: AliasMap, checked: bool | None
+) -> tuple[Callable[[str], list[str]], Callable[[list[str]], list[str]], Callable[..., list[str]]]:
+    """Words, alias rewriting and content stems: `knowledge.tokens`' fast paths if they agree
+    with `knowledge.text` on a sample of the fact base (or `checked` says they did when the
+    index was built), else `knowledge.text` itself."""
+    if checked is None:
+        step = max(1, len(base.facts) // 25)
+        sample = [t for f in base.facts[::step] for t in (f.topic, f.phrasings[0])]
+        sample += [c.excerpt for f in base.facts[::step] for c in f.citations[:1]]
+        sample += [p.citation.excerpt for p in base.passages[:: max(1, len(base.passages) // 25)]]
+        sample += [variant for group in base.aliases.values() for variant in group]
+        checked = agrees_with_text(sample, aliases)
+        if not checked:
+            logger.warning("knowledge.tokens disagrees with knowledge.text: the slow way it is")
+    if checked:
+        return fast_words, AliasRewriter(aliases).apply, fast_content_stems
+    return words, aliases.apply, content_stems
+
+
 def _source_words(base: FactBase, citation: Citation) -> str:
     piece = base.sources[citation.source].piece_at(citation.start)
     outlet = "" if piece.outlet == UNKNOWN_OUTLET else piece.outlet
@@ -101,53 +233,220 @@ def _source_words(base: FactBase, citation: Citation) -> str:
 
 
 class Index:
-    """Built once per fact base; `search` is read-only and safe to share between threads."""
+    """Built once per fact base; `search` is read-only and safe to share between threads.
 
-    def __init__(self, base: FactBase) -> None:
+    Entries are the facts, then the passages, in fact-base order ("positions"). They are also
+    numbered by the weight of their lightest phrasing ("ranks"), which is the order posting
+    lists keep them in.
+    """
+
+    def __init__(self, base: FactBase, *, _state: dict[str, Any] | None = None) -> None:
         self.aliases = AliasMap(base.aliases)
+        fast = None if _state is None else _state["fast_text"]
+        self._words, self._rewrite, self._content_stems = _text_steps(base, self.aliases, fast)
         self._text_stems: dict[str, frozenset[str]] = {}
-        self._entries: list[_Entry] = []
-        for fact in base.facts:
-            ask_texts = [*fact.phrasings, fact.topic, *fact.aliases]
-            answer_texts = [c.excerpt for c in fact.citations]
-            sources = [_source_words(base, c) for c in fact.citations]
-            self._add(fact.id, "fact", ask_texts, answer_texts, sources)
-        for passage in base.passages:
-            citation = passage.citation
-            self._add(
-                passage.id, "passage", [], [citation.excerpt], [_source_words(base, citation)]
-            )
-            text = base.sources[citation.source].text
-            self._entries[-1].heading = _looks_like_heading(text, citation)
-
-        self._postings: dict[str, list[int]] = defaultdict(list)
-        for position, entry in enumerate(self._entries):
-            for s in entry.ask | entry.answer:
-                self._postings[s].append(position)
-        count = max(len(self._entries), 1)
-        self._idf = {s: math.log(1 + count / len(p)) for s, p in self._postings.items()}
-        self._unknown_weight = UNKNOWN_FACTOR * math.log(1 + count)
-
-        counts: Counter[str] = Counter(self.aliases.variant_words)
-        for fact in base.facts:
-            for text in (*fact.phrasings, fact.topic, *fact.aliases):
-                counts.update(words(text))
-            for citation in fact.citations:
-                counts.update(words(citation.excerpt))
-        for passage in base.passages:
-            counts.update(words(passage.citation.excerpt))
-        counts.update(STOPWORDS)
-        self._vocabulary = set(counts)
-        # Most frequent first, so that of two equally close corrections the commoner wins.
-        self._vocabulary_list = sorted(counts, key=lambda w: (-counts[w], w))
-        self._stems_sorted = sorted(self._postings)
-        self._stopword_list = sorted(STOPWORDS)
+        self._facts = base.facts
+        self._passages = base.passages
+        self._size = len(base.facts) + len(base.passages)
+        self._keys = [f.id for f in base.facts] + [p.id for p in base.passages]
+        if _state is None:
+            with _collector_paused():
+                _state = self._build(base)
+        self._state = _state
+        state = self._state
+        self._stems: list[str] = state["stems"]
+        self._stem_ids = {s: i for i, s in enumerate(self._stems)}
+        self._stems_sorted = sorted(self._stems)
+        self._idf: list[float] = state["idf"]
+        self._flat: array = state["flat"]
+        self._offsets: array = state["offsets"]
+        self._kinds: bytes = state["kinds"]
+        self._order: array = state["order"]  # rank -> position
+        self._lightest: array = state["lightest"]  # by rank, ascending
+        self._first_phrasing: array = state["first_phrasing"]  # position -> phrasing number
+        self._phrase_chars: array = state["phrase_chars"]  # by phrasing number
+        self._phrase_text: bytes | bytearray = state["phrase_text"]
+        self._phrase_starts: array = state["phrase_starts"]  # by phrasing number
+        self._postings = Postings(
+            self._size, state["postings"], state["impacts"], state["sources"], state["bitmaps"]
+        )
+        self._vocabulary = Vocabulary(state["vocabulary"])
+        self._unknown_weight = UNKNOWN_FACTOR * math.log(1 + max(self._size, 1))
         logger.info(
-            "index built: %d entries, %d stems, %d words",
-            len(self._entries),
-            len(self._postings),
+            "index ready: %d entries, %d stems, %d words",
+            self._size,
+            len(self._stems),
             len(self._vocabulary),
         )
+
+    def _build(self, base: FactBase) -> dict[str, Any]:
+        """Everything `search` needs, as plain data (`knowledge.index_cache` stores it)."""
+        counts: Counter[str] = Counter()
+        counting: list[str] = []  # words waiting to be counted (counted in batches: faster)
+        stem_ids: defaultdict[str, int] = defaultdict(itertools.count().__next__)
+        id_of = stem_ids.__getitem__
+        frequency: Counter[int] = Counter()
+        holding = array("I")  # stem ids of entries waiting to be counted
+        # Per entry: its phrasing count, their lengths, their stem ids, then the ids of the
+        # stems it holds only outside its phrasings (in its excerpts, or its source's names).
+        flat = array("I")
+        offsets = array("I", [0])
+        kinds = bytearray()
+        source_stems: dict[str, list[str]] = {}
+        to_words, rewrite, to_stems = self._words, self._rewrite, self._content_stems
+        fast = to_words is fast_words
+        if fast:
+            to_stems = StemTable().content_stems
+
+        # Per phrasing: its words as the question is compared with them (UTF-8, one after
+        # another), and the length of its distinct words joined, which bounds how alike it can
+        # read to a question (see `_closeness_ceiling`).
+        phrase_text = bytearray()
+        phrase_starts = array("I", [0])
+        phrase_chars = array("H")
+
+        def analyse(texts: list[str], phrasings: bool) -> list[list[str]]:
+            """Each text's content stems (its words are counted; a phrasing's are kept)."""
+            joined = fast_words_joined(texts) if fast else None
+            if joined is None:
+                each = [to_words(text) for text in texts]
+                for raw in each:
+                    counting.extend(raw)
+                each = [rewrite(raw) for raw in each]
+            else:
+                counting.extend(joined)  # the separators are dropped from the counts later
+                each = split_joined(rewrite(joined), len(texts))
+            if phrasings:
+                spelled = [" ".join(tokens).encode() for tokens in each]
+                ends = itertools.accumulate(map(len, spelled), initial=len(phrase_text))
+                next(ends)  # where this batch starts: already in phrase_starts
+                phrase_starts.extend(ends)
+                phrase_text.extend(b"".join(spelled))
+                for tokens, spelling in zip(each, spelled, strict=True):
+                    distinct = set(tokens)
+                    chars = len(spelling)
+                    if len(distinct) < len(tokens) or not spelling.isascii():
+                        chars = sum(map(len, distinct)) + len(distinct) - 1 if distinct else 0
+                    phrase_chars.append(min(chars, 65535))
+            return [to_stems(tokens) for tokens in each]
+
+        def stems_of_source(citation: Citation) -> list[str]:
+            text = _source_words(base, citation)
+            found = source_stems.get(text)
+            if found is None:
+                found = source_stems[text] = to_stems(rewrite(to_words(text)))
+            return found
+
+        def add(kind: int, phrasings: list[list[str]], said: list[str]) -> None:
+            phrased = set()
+            flat.append(len(phrasings))
+            flat.extend([len(p) for p in phrasings])
+            for phrasing in phrasings:
+                ids = list(map(id_of, phrasing))
+                flat.extend(ids)
+                phrased.update(ids)
+            outside = [i for i in dict.fromkeys(map(id_of, said)) if i not in phrased]
+            flat.extend(outside)
+            offsets.append(len(flat))
+            kinds.append(kind)
+            holding.extend(phrased)
+            holding.extend(outside)
+            if len(counting) > 200_000:
+                counts.update(counting)
+                frequency.update(holding)
+                counting.clear()
+                del holding[:]
+
+        for start in range(0, len(base.facts), _BUILD_CHUNK):
+            chunk = base.facts[start : start + _BUILD_CHUNK]
+            asked = analyse([t for f in chunk for t in (*f.phrasings, f.topic, *f.aliases)], True)
+            said = analyse([c.excerpt for f in chunk for c in f.citations], False)
+            asked_at = said_at = 0
+            for fact in chunk:
+                count = len(fact.phrasings) + 1 + len(fact.aliases)
+                stems = [
+                    s for excerpt in said[said_at : said_at + len(fact.citations)] for s in excerpt
+                ]
+                for citation in fact.citations:
+                    # Naming the outlet ("what does NextMinuteNews say about...") is no reason
+                    # to decline: the source's names count as part of what an entry says.
+                    stems += stems_of_source(citation)
+                add(_FACT, asked[asked_at : asked_at + count], stems)
+                asked_at += count
+                said_at += len(fact.citations)
+        for start in range(0, len(base.passages), _BUILD_CHUNK):
+            chunk = base.passages[start : start + _BUILD_CHUNK]
+            excerpts = analyse([p.citation.excerpt for p in chunk], True)
+            for passage, excerpt in zip(chunk, excerpts, strict=True):
+                citation = passage.citation
+                text = base.sources[citation.source].text
+                kind = _HEADING if _looks_like_heading(text, citation) else _PASSAGE
+                add(kind, [excerpt], stems_of_source(citation))
+        counts.update(counting)
+        counts.pop(SEPARATOR, None)
+        counts.update(self.aliases.variant_words)
+        counts.update(STOPWORDS)
+        frequency.update(holding)
+
+        size = self._size
+        stems = sorted(stem_ids, key=id_of)
+        total = max(size, 1)
+        idf = [math.log(1 + total / frequency[i]) for i in range(len(stems))]
+
+        # Each phrasing's weight (the IDF of its stems); an entry's lightest phrasing bounds how
+        # close it can be to any question, and orders the entries.
+        weigh = idf.__getitem__
+        masses = array("d")
+        lightest = array("d", bytes(8 * size))
+        for position in range(size):
+            start = offsets[position]
+            at = start + 1 + flat[start]
+            light = math.inf
+            for length in flat[start + 1 : start + 1 + flat[start]]:
+                mass = sum(map(weigh, flat[at : at + length]))
+                masses.append(mass)
+                light = min(light, mass)
+                at += length
+            lightest[position] = light if light < math.inf else 0.0
+        order = sorted(range(size), key=lightest.__getitem__)
+        first_phrasing = array("I", bytes(4 * (size + 1)))  # per entry, into per-phrasing arrays
+        for position in range(size):
+            first_phrasing[position + 1] = first_phrasing[position] + flat[offsets[position]]
+
+        def entries() -> Iterator[tuple[list[tuple[float, array]], array]]:
+            for position in order:
+                start = offsets[position]
+                count = flat[start]
+                at = start + 1 + count
+                phrasings = []
+                first = first_phrasing[position]
+                for which, length in enumerate(flat[start + 1 : at]):
+                    phrasings.append((masses[first + which], flat[at : at + length]))
+                    at += length
+                yield phrasings, flat[at : offsets[position + 1]]
+
+        postings = Postings.build(size, len(stems), entries())
+        return {
+            "stems": stems,
+            "idf": idf,
+            "flat": flat,
+            "offsets": offsets,
+            "kinds": bytes(kinds),
+            "order": array("I", order),
+            "lightest": array("d", sorted(lightest)),
+            "first_phrasing": first_phrasing,
+            "phrase_chars": phrase_chars,
+            "postings": postings.lists,
+            "impacts": postings.impacts,
+            "sources": postings.sources,
+            "phrase_text": phrase_text,
+            "phrase_starts": phrase_starts,
+            "bitmaps": postings.bitmaps,
+            "vocabulary": Vocabulary.from_counts(counts).ranked,
+            "fast_text": to_words is fast_words,
+        }
+
+    # -- questions ----------------------------------------------------------------------------
 
     def relevance(self, query: Query, text: str) -> float:
         """The share of the question's weight that `text` covers (0-1), e.g. to order a fact's
@@ -167,70 +466,27 @@ class Index:
         )
 
     def _tokens(self, text: str) -> list[str]:
-        return self.aliases.apply(words(text))
-
-    def _add(
-        self,
-        key: str,
-        kind: str,
-        ask_texts: list[str],
-        answer_texts: list[str],
-        source_texts: list[str],
-    ) -> None:
-        ask_lists = [content_stems(self._tokens(t)) for t in ask_texts]
-        answer_lists = [content_stems(self._tokens(t)) for t in answer_texts]
-        source_stems = {s for t in source_texts for s in content_stems(self._tokens(t))}
-        phrasings = ask_lists if ask_lists else answer_lists
-        texts = ask_texts if ask_texts else answer_texts
-        self._entries.append(
-            _Entry(
-                key=key,
-                kind=kind,
-                ask=frozenset(s for lst in ask_lists for s in lst),
-                # Naming the outlet ("what does NextMinuteNews say about...") is no reason
-                # to decline: the source's names count as part of what an entry says.
-                answer=frozenset(s for lst in answer_lists for s in lst) | source_stems,
-                phrasings=tuple(frozenset(lst) for lst in phrasings),
-                phrase_texts=tuple(" ".join(self._tokens(t)) for t in texts),
-            )
-        )
+        return self._rewrite(self._words(text))
 
     def _correct(self, token: str) -> str:
-        """The known word `token` was probably meant to be, or `token` itself.
-
-        Edits are counted with OSA distance (swapping two neighbours is one edit): one edit up
-        to eight letters, two beyond. Words of three letters are left alone, and four-letter
-        words are only corrected into filler ("waht" -> "what"): a content word that close to
-        another ("pope", "hope") is more often a different word than a typo.
-        """
-        if len(token) <= 3 or token in self._vocabulary or token.isdigit():
-            return token
-        if len(token) == 4:
-            choices, limit = self._stopword_list, 1
-        else:
-            choices, limit = self._vocabulary_list, 1 if len(token) <= 8 else 2
-        close = [
-            (distance, rank, known)
-            for known, distance, rank in process.extract_iter(
-                token, choices, scorer=OSA.distance, score_cutoff=limit
-            )
-            if _plausible_typo(token, known)
-        ]
-        # The closest word wins; among equally close ones, the most frequent (lists are sorted
-        # by frequency).
-        return min(close)[2] if close else token
+        """The known word `token` was probably meant to be, or `token` itself."""
+        return self._vocabulary.correct(token)
 
     def _related(self, s: str) -> tuple[str, ...]:
         """Indexed stems equal to `s` or, for an unseen stem, sharing a prefix of 4+ letters
         with it ("warn" ~ "warnin"), so that inflections the stemmer missed still meet."""
-        if s in self._postings or len(s) < 4:
+        if s in self._stem_ids or len(s) < 4:
             return (s,)
-        related = [s[:n] for n in range(4, len(s)) if s[:n] in self._postings]
-        at = bisect_left(self._stems_sorted, s)
+        related = [s[:n] for n in range(4, len(s)) if s[:n] in self._stem_ids]
+        at = bisect.bisect_left(self._stems_sorted, s)
         while at < len(self._stems_sorted) and self._stems_sorted[at].startswith(s):
             related.append(self._stems_sorted[at])
             at += 1
         return tuple(related) or (s,)
+
+    def _idf_of(self, s: str) -> float | None:
+        stem_id = self._stem_ids.get(s)
+        return None if stem_id is None else self._idf[stem_id]
 
     def parse(self, question: str) -> Query:
         """Normalise a question into weighted content stems (typos corrected, aliases applied)."""
@@ -249,7 +505,10 @@ class Index:
         stems = tuple(generic)
         related = tuple(self._related(s) for s in stems)
         weights = tuple(
-            min((self._idf[r] for r in rel if r in self._idf), default=self._unknown_weight)
+            min(
+                (w for w in map(self._idf_of, rel) if w is not None),
+                default=self._unknown_weight,
+            )
             * (GENERIC_FACTOR if generic[s] else 1.0)
             for s, rel in zip(stems, related, strict=True)
         )
@@ -260,47 +519,256 @@ class Index:
         query = self.parse(question)
         if not query.stems:
             return query, []
-        candidates: set[int] = set()
-        for rel in query.related:
-            for r in rel:
-                candidates.update(self._postings.get(r, ()))
-        hits = [self._score(self._entries[i], query) for i in candidates]
-        hits.sort(key=lambda h: (-h.score, h.key))
-        return query, hits[:limit]
+        if limit <= 0:
+            return query, self._score_candidates(query)[:limit]
+        return query, self._top(query, limit)
 
-    def _score(self, entry: _Entry, query: Query) -> Hit:
-        total = sum(query.weights)
+    def exhaustive_search(self, question: str, limit: int = 5) -> tuple[Query, list[Hit]]:
+        """`search` by scoring every entry that shares a stem with the question (any other
+        entry scores 0 and is never a hit): the reference the fast path must equal."""
+        query = self.parse(question)
+        if not query.stems:
+            return query, []
+        return query, self._score_candidates(query)[:limit]
+
+    # -- finding the best entries -------------------------------------------------------------
+
+    def _terms(self, query: Query) -> list[Term]:
+        terms = []
+        for rel, weight in zip(query.related, query.weights, strict=True):
+            ids = tuple(self._stem_ids[r] for r in rel if r in self._stem_ids)
+            terms.append(Term(ids, weight, sum(self._idf[i] for i in ids)))
+        return terms
+
+    def _score_candidates(self, query: Query) -> list[Hit]:
+        ranks: set[int] = set()
+        for term in self._terms(query):
+            for stem_id in term.ids:
+                ranks.update(self._postings.lists[ANYWHERE][stem_id])
+        search = _Search(self, query, 1)
+        hits = [self._score(self._order[r], search, exhaustive=True) for r in ranks]
+        assert all(hits)  # exhaustive: every entry is scored in full
+        hits.sort(key=lambda h: (-h.score, h.key))  # type: ignore[union-attr]
+        return hits  # type: ignore[return-value]
+
+    def _groups(self, terms: list[Term], total: float) -> tuple[list[_Group], list[Term]]:
+        """The groups of entries to visit, highest ceiling first, and the light terms."""
+        known = sorted((t for t in terms if t.ids), key=lambda t: -t.weight)
+        heavy, light = known[:MAX_GROUP_TERMS], known[MAX_GROUP_TERMS:]
+        light_weight = sum(t.weight for t in light)
+        light_mass = sum(t.mass for t in light)
+        groups = []
+        # For each heavy term: absent (0), held only outside the phrasings (1), or held in a
+        # phrasing (2). Light terms are assumed held in a phrasing by every entry.
+        for states in itertools.product((0, 1, 2), repeat=len(heavy)):
+            if not light and not any(states):
+                continue
+            covered, mass, phrased = light_weight, light_mass, light_weight
+            lists = []
+            for term, state in zip(heavy, states, strict=True):
+                if state == 2:
+                    covered += term.weight
+                    mass += term.mass
+                    phrased += term.weight
+                    lists.append((term, PHRASED))
+                elif state == 1:
+                    covered += term.weight * ANSWER_SIDE_WEIGHT
+                    lists.append((term, ANYWHERE))
+            unmatched = max(total - phrased, 0.0)
+            ceiling = _ceiling(covered / total, mass, unmatched, 0.0)
+            groups.append(_Group(ceiling, sum(states), lists, covered, mass, unmatched))
+        # Adding a term, or moving one into a phrasing, never lowers a ceiling: sorted so, an
+        # entry is met first in the group that describes it exactly.
+        groups.sort(key=lambda g: (-g.ceiling, -g.size))
+        return groups, light
+
+    def _top(self, query: Query, limit: int) -> list[Hit]:
+        search = _Search(self, query, limit)
+        total, best = search.total, search.best
+        groups, light = self._groups(search.terms, total)
+        seen: set[int] = set()
+        scored = 0
+        order, kinds, keys = self._order, self._kinds, self._keys
+        lookup = Lookup(self._postings, self._lightest)
+        for group in groups:
+            if best.beats(group.ceiling):
+                break  # every later group's ceiling is lower still
+            coverage, mass, unmatched = group.covered / total, group.mass, group.unmatched
+            for rank, weight, phrasing in lookup.group(group.lists, light):
+                ceiling = _ceiling(coverage, mass, unmatched, weight)
+                if best.beats(ceiling):
+                    break  # the rest of the group has heavier phrasings
+                if rank in seen:
+                    continue
+                seen.add(rank)
+                if len(seen) > MAX_LOOKED:
+                    logger.info("search stopped after %d entries looked at", len(seen))
+                    return best.hits()
+                position = order[rank]
+                factor, key = _KIND_FACTOR[kinds[position]], keys[position]
+                if best.beats(ceiling * factor, key):
+                    continue
+                if phrasing != UNSURE:
+                    # The group's one phrased term is in this phrasing and no lighter one: it
+                    # is the entry's best phrasing, so its closeness is the entry's.
+                    closeness = self._closeness(search, position, phrasing)
+                    exact = _ceiling(coverage, mass, unmatched, weight, closeness)
+                    if best.beats(exact * factor, key):
+                        continue
+                hit = self._score(position, search)
+                scored += 1
+                if hit is not None:
+                    best.add(hit)
+                if scored >= MAX_SCORED:
+                    logger.info("search stopped after %d scored entries", scored)
+                    return best.hits()
+        return best.hits()
+        return best.hits()
+
+    # -- scoring ------------------------------------------------------------------------------
+
+    def _entry(self, position: int) -> tuple[list[frozenset[int]], frozenset[int]]:
+        """The entry's phrasings (stem ids) and the stems it holds only outside them."""
+        flat = self._flat
+        start, end = self._offsets[position], self._offsets[position + 1]
+        at = start + 1 + flat[start]
+        phrasings = []
+        for length in flat[start + 1 : start + 1 + flat[start]]:
+            phrasings.append(frozenset(flat[at : at + length]))
+            at += length
+        return phrasings, frozenset(flat[at:end])
+
+    def _phrase_words(self, position: int, which: int) -> str:
+        """An entry's phrasing as the question is compared with it: its words, aliases applied,
+        joined by spaces."""
+        number = self._first_phrasing[position] + which
+        start, end = self._phrase_starts[number], self._phrase_starts[number + 1]
+        return self._phrase_text[start:end].decode()
+
+    def _closeness(self, search: _Search, position: int, which: int) -> float:
+        """How alike the question and a phrasing read (0-1): rapidfuzz's token_set_ratio.
+        Remembered per phrasing text for the search: many entries share one word for word."""
+        text = self._phrase_words(position, which)
+        closeness = search.closeness_of.get(text)
+        if closeness is None:
+            closeness = fuzz.token_set_ratio(search.query.text, text) / 100 if text else 0.0
+            search.closeness_of[text] = closeness
+        return closeness
+
+    def _score(self, position: int, search: _Search, exhaustive: bool = False) -> Hit | None:
+        """The entry's hit; None if, before the string comparison (the costly part), its
+        ceiling shows it cannot be among the best so far (never when `exhaustive`)."""
+        total = search.total
+        flat, offsets = self._flat, self._offsets
+        start = offsets[position]
+        lengths = flat[start + 1 : start + 1 + flat[start]]
+        at = start + 1 + len(lengths)
+        outside_at = at + sum(lengths)
+        phrased = frozenset(flat[at:outside_at])
+        outside = frozenset(flat[outside_at : offsets[position + 1]])
+        kind = self._kinds[position]
+        # A fact is asked for in its phrasings and says its excerpts; a passage says its one
+        # sentence, which is also its phrasing.
+        ask, answer = (phrased, outside) if kind == _FACT else (_NOTHING, phrased | outside)
         covered = 0.0
-        matched: set[str] = set()  # the entry's stems the question reached
-        for rel, w in zip(query.related, query.weights, strict=True):
-            in_ask = [r for r in rel if r in entry.ask]
+        matched: set[int] = set()  # the entry's stems the question reached
+        for ids, weight in search.known:  # terms the index knows, in question order
+            if len(ids) == 1:
+                if ids[0] in ask:
+                    covered += weight
+                    matched.add(ids[0])
+                elif ids[0] in answer:
+                    covered += weight * ANSWER_SIDE_WEIGHT
+                    matched.add(ids[0])
+                continue
+            in_ask = [r for r in ids if r in ask]
             if in_ask:
-                covered += w
+                covered += weight
                 matched.update(in_ask)
                 continue
-            in_answer = [r for r in rel if r in entry.answer]
+            in_answer = [r for r in ids if r in answer]
             if in_answer:
-                covered += w * ANSWER_SIDE_WEIGHT
+                covered += weight * ANSWER_SIDE_WEIGHT
                 matched.update(in_answer)
         coverage = covered / total
         best_phrase = 0.0
-        best_text = ""
-        for phrasing, text in zip(entry.phrasings, entry.phrase_texts, strict=True):
-            shared = sum(self._idf[s] for s in phrasing & matched)
-            extra = sum(self._idf.get(s, self._unknown_weight) for s in phrasing - matched)
-            unmatched_query = total - sum(
-                w
-                for rel, w in zip(query.related, query.weights, strict=True)
-                if any(r in phrasing for r in rel)
-            )
-            union = shared + extra + unmatched_query
-            jaccard = shared / union if union else 0.0
-            if jaccard > best_phrase:
-                best_phrase, best_text = jaccard, text
-        closeness = fuzz.token_set_ratio(query.text, best_text) / 100 if best_text else 0.0
+        best_which = -1
+        best_stems = _NOTHING
+        if not matched.isdisjoint(phrased):
+            weigh = self._idf.__getitem__
+            for which, length in enumerate(lengths):
+                stems = flat[at : at + length]
+                at += length
+                if matched.isdisjoint(stems):
+                    continue  # a Jaccard of 0 is never the best
+                phrasing = frozenset(stems)
+                # fsum: the same stems give the same sum in any order, so that equal phrasings
+                # tie exactly and the first one wins, whatever order a set yields them in.
+                shared = math.fsum(map(weigh, phrasing & matched))
+                extra = math.fsum(map(weigh, phrasing - matched))
+                unmatched_query = total - sum(
+                    [weight for ids, weight in search.known if not phrasing.isdisjoint(ids)]
+                )
+                union = shared + extra + unmatched_query
+                jaccard = shared / union if union else 0.0
+                if jaccard > best_phrase:
+                    best_phrase, best_which, best_stems = jaccard, which, phrasing
+        factor = _KIND_FACTOR[kind]
+        key = self._keys[position]
+        closeness = 0.0
+        if best_which >= 0:
+            if not exhaustive:
+                missing = [n for n, stem_id in search.content if stem_id not in best_stems]
+                chars = self._phrase_chars[self._first_phrasing[position] + best_which]
+                most = _closeness_ceiling(
+                    search.chars, chars, sum(missing) + len(missing) - 1 if missing else 0
+                )
+                ceiling = 100 * (
+                    W_COVERAGE * coverage + W_PHRASE * best_phrase + W_CLOSENESS * most * coverage
+                )
+                if search.best.beats(ceiling * factor, key):
+                    return None
+            closeness = self._closeness(search, position, best_which)
         score = 100 * (
             W_COVERAGE * coverage + W_PHRASE * best_phrase + W_CLOSENESS * closeness * coverage
         )
-        if entry.kind == "passage":
-            score *= HEADING_WEIGHT if entry.heading else PASSAGE_WEIGHT
-        return Hit(entry.key, entry.kind, round(score, 3), round(coverage, 4))
+        if kind != _FACT:
+            score *= factor
+        return Hit(key, _KIND_NAME[kind], round(score, 3), round(coverage, 4))
+
+
+def _ceiling(
+    coverage: float, mass: float, unmatched: float, lightest: float, closeness: float = 1.0
+) -> float:
+    """The highest score of an entry that covers at most `coverage` of the question, whose
+    phrasings share at most `mass` of IDF with it while at least `unmatched` of the question's
+    weight is in none of them, and whose phrasings weigh at least `lightest`; its best phrasing
+    reads `closeness` alike to the question, if known.
+
+    The phrase Jaccard is at most mass / (max(lightest, mass) + unmatched); closeness adds at
+    most what coverage earns, and nothing when no phrasing shares a stem (none is "best").
+    """
+    if mass <= 0:
+        return 100 * W_COVERAGE * coverage
+    jaccard = mass / ((lightest if lightest > mass else mass) + unmatched)
+    return 100 * (W_COVERAGE * coverage + W_PHRASE * jaccard + W_CLOSENESS * closeness * coverage)
+
+
+def _closeness_ceiling(question: int, phrasing: int, missing: int) -> float:
+    """The most rapidfuzz's token_set_ratio (as 0-1) can give for two texts whose distinct words
+    joined are `question` and `phrasing` characters long, when words of the question joining to
+    at least `missing` characters are not in the phrasing.
+
+    token_set_ratio is the best of three comparisons: the shared words against the shared plus
+    either side's own (a length ratio), and one side's own words against the other's (at most
+    the ratio of the two sides' lengths). It is 100 when one side has no words of its own.
+    """
+    if not missing:
+        return 1.0  # every question word may be in the phrasing
+    shared = question - 1 - missing  # the most the shared words can join to
+    by_length = 2 * min(question, phrasing) / (question + phrasing)
+    if shared <= 0:
+        return by_length  # nothing can be shared
+    if phrasing <= shared:
+        return 1.0  # every phrasing word may be in the question
+    return max(2 * shared / (shared + question), 2 * shared / (shared + phrasing), by_length)

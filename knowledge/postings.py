@@ -1,0 +1,293 @@
+"""Posting lists: which entries hold which stem, and where (domain layer: standard library only).
+
+Entries are numbered by rank (see `knowledge.index`). For every stem there are two lists: the
+entries holding it anywhere, in rank order, and the entries holding it in one of their
+phrasings, lightest such phrasing first (its weight is the posting's "impact": no entry later in
+the list can match a question on that stem more closely). Stems held by many entries also get a
+bitmap (a bit per rank), so that intersecting two common stems is a few machine operations.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+ANYWHERE, PHRASED = 0, 1  # where an entry holds a stem: anywhere, or in one of its phrasings
+
+# A posting list this long (and at least 1/BITMAP_DENSITY of all entries) also gets a bitmap.
+BITMAP_MIN_POSTINGS = 4096
+BITMAP_DENSITY = 128
+
+_NONZERO_BYTES = re.compile(rb"[^\x00]+")
+_BITS_OF_BYTE = tuple(tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256))
+UNSURE = 255  # no single phrasing is known to be the lightest holding a stem
+# Phrasing weights this close (relative) count as equal: which one is lightest is unsure.
+_CLOSE = 1e-9
+# Impacts are stored as 32-bit floats, shaved so that rounding never raises one above its
+# true value (an impact is a lower bound; a higher one would prune too much).
+_SHAVE = 1 - 2**-20
+# An impact-ordered walk that has kept fewer than 1 in _SWITCH_RATIO of the first
+# _SWITCH_AFTER entries it visited switches to an intersection.
+_SWITCH_AFTER = 256
+# An intersection of bitmaps with at most this many members is listed once and remembered.
+_EAGER_BITS = 4096
+_SWITCH_RATIO = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A question term: the ids of the stems it matches, its weight, their summed IDF."""
+
+    ids: tuple[int, ...]
+    weight: float
+    mass: float
+
+
+class Postings:
+    """The posting lists of an index, built once; read-only afterwards."""
+
+    def __init__(
+        self,
+        size: int,
+        lists: tuple[list[array], list[array]],
+        impacts: list[array],
+        sources: list[array],
+        bitmaps: tuple[dict[int, bytes], dict[int, bytes]],
+    ) -> None:
+        self.size = size
+        self.lists = lists  # by side, then stem id
+        self.impacts = impacts  # by stem id, parallel to lists[PHRASED]
+        # By stem id, parallel to lists[PHRASED]: which of the entry's phrasings the impact
+        # comes from (UNSURE if two phrasings holding the stem weigh the same).
+        self.sources = sources
+        self.bitmaps = bitmaps  # by side, then stem id (common stems only)
+
+    @classmethod
+    def build(
+        cls,
+        size: int,
+        stem_count: int,
+        entries: Iterable[tuple[list[tuple[float, Sequence[int]]], Sequence[int]]],
+    ) -> Postings:
+        """Posting lists from `entries` in rank order: each is its phrasings, as (weight, stem
+        ids) pairs, and the stem ids it holds outside its phrasings."""
+        lists: tuple[list[array], list[array]] = (
+            [array("I") for _ in range(stem_count)],
+            [array("I") for _ in range(stem_count)],
+        )
+        impacts = [array("f") for _ in range(stem_count)]
+        sources = [array("B") for _ in range(stem_count)]
+        add_anywhere = [posting.append for posting in lists[ANYWHERE]]
+        add_phrased = [posting.append for posting in lists[PHRASED]]
+        add_impact = [impact.append for impact in impacts]
+        add_source = [source.append for source in sources]
+        for rank, (phrasings, outside) in enumerate(entries):
+            # Each stem's lightest phrasing; UNSURE when two holding it weigh (nearly) the same.
+            weights: dict[int, float] = {}
+            sources_of: dict[int, int] = {}
+            for which, (weight, stem_ids) in enumerate(phrasings):
+                for stem_id in stem_ids:
+                    known = weights.get(stem_id)
+                    if known is None or weight < known - _CLOSE * known:
+                        weights[stem_id] = weight
+                        sources_of[stem_id] = which if which < UNSURE else UNSURE
+                    elif weight <= known + _CLOSE * known:
+                        weights[stem_id] = min(weight, known)
+                        sources_of[stem_id] = UNSURE
+            for stem_id, weight in weights.items():
+                add_phrased[stem_id](rank)
+                add_impact[stem_id](weight * _SHAVE)
+                add_source[stem_id](sources_of[stem_id])
+                add_anywhere[stem_id](rank)
+            for stem_id in outside:
+                add_anywhere[stem_id](rank)
+        for stem_id, impact in enumerate(impacts):
+            if len(impact) > 1:
+                by_impact = sorted(range(len(impact)), key=impact.__getitem__)  # stable: ranks
+                ranks, source = lists[PHRASED][stem_id], sources[stem_id]
+                lists[PHRASED][stem_id] = array("I", map(ranks.__getitem__, by_impact))
+                impacts[stem_id] = array("f", map(impact.__getitem__, by_impact))
+                sources[stem_id] = array("B", map(source.__getitem__, by_impact))
+        threshold = max(size // BITMAP_DENSITY, BITMAP_MIN_POSTINGS)
+        bitmaps: tuple[dict[int, bytes], dict[int, bytes]] = ({}, {})
+        for side in (ANYWHERE, PHRASED):
+            for stem_id, posting in enumerate(lists[side]):
+                if len(posting) >= threshold:
+                    bitmap = bytearray((size + 7) // 8)
+                    for rank in posting:
+                        bitmap[rank >> 3] |= 1 << (rank & 7)
+                    bitmaps[side][stem_id] = bytes(bitmap)
+        return cls(size, lists, impacts, sources, bitmaps)
+
+
+class Lookup:
+    """Posting-list work for one search: the sets and bitmaps it intersects are built at most
+    once per term and side."""
+
+    def __init__(self, postings: Postings, lightest: Sequence[float]) -> None:
+        self.postings = postings
+        self.lightest = lightest  # by rank: the weight of the entry's lightest phrasing
+        self._sets: dict[tuple[tuple[int, ...], int], set[int]] = {}
+        self._bitmaps: dict[tuple[tuple[int, ...], int], int | None] = {}
+        self._ands: dict[tuple[tuple[tuple[int, ...], int], ...], int] = {}
+        self._founds: dict[tuple[tuple[tuple[int, ...], int], ...], list[int]] = {}
+        self._sizes: dict[tuple[tuple[int, ...], int], int] = {}
+
+    def size(self, term: Term, side: int) -> int:
+        key = (term.ids, side)
+        size = self._sizes.get(key)
+        if size is None:
+            size = self._sizes[key] = sum(len(self.postings.lists[side][i]) for i in term.ids)
+        return size
+
+    def ranks(self, term: Term, side: int) -> Sequence[int]:
+        """The term's ranks on `side`, ascending."""
+        lists = self.postings.lists[side]
+        if len(term.ids) == 1 and side == ANYWHERE:
+            return lists[term.ids[0]]
+        return sorted(set().union(*(lists[i] for i in term.ids)))
+
+    def set(self, term: Term, side: int) -> set[int]:
+        key = (term.ids, side)
+        found = self._sets.get(key)
+        if found is None:
+            lists = self.postings.lists[side]
+            found = self._sets[key] = set().union(*(lists[i] for i in term.ids))
+        return found
+
+    def bitmap(self, term: Term, side: int) -> int | None:
+        """The term's ranks as an int bitmap, if its stems are common enough to have one."""
+        key = (term.ids, side)
+        if key not in self._bitmaps:
+            stored = self.postings.bitmaps[side]
+            bitmap: int | None = None
+            if all(i in stored for i in term.ids):
+                bitmap = 0
+                for i in term.ids:
+                    bitmap |= int.from_bytes(stored[i], "little")
+            self._bitmaps[key] = bitmap
+        return self._bitmaps[key]
+
+    def group(
+        self, lists: list[tuple[Term, int]], light: list[Term]
+    ) -> Iterator[tuple[int, float, int]]:
+        """The entries holding every term of `lists` on its side (with no lists: the entries
+        holding any light term anywhere), as (rank, weight, phrasing), weight ascending: a
+        lower bound of the weight of any phrasing the question can share stems with, and the
+        phrasing that has it if known (else UNSURE).
+
+        With no light terms and one term in phrasings (a single stem), only phrasings holding
+        that stem can share anything: its impact-ordered list drives, and the phrasing is
+        known. Otherwise the weight is the entry's lightest phrasing, in rank order.
+        """
+        lightest = self.lightest
+        if not lists:
+            for rank in heapq.merge(*(self.ranks(t, ANYWHERE) for t in light)):
+                yield rank, lightest[rank], UNSURE
+            return
+        phrased = [ts for ts in lists if ts[1] == PHRASED]
+        if not light and len(phrased) == 1 and len(phrased[0][0].ids) == 1:
+            driver = phrased[0]
+            others = [ts for ts in lists if ts is not driver]
+            if all(self.size(*ts) >= self.size(*driver) for ts in others):
+                yield from self._by_impact(driver[0].ids[0], others)
+                return
+        if len(lists) == 1:
+            for rank in self.ranks(*lists[0]):
+                yield rank, lightest[rank], UNSURE
+            return
+        for rank in self._intersection(lists):
+            yield rank, lightest[rank], UNSURE
+
+    def _by_impact(
+        self, stem_id: int, others: list[tuple[Term, int]]
+    ) -> Iterator[tuple[int, float, int]]:
+        """The driver's list in impact order, keeping the ranks that hold the other terms too.
+        When few do, the rest of the group comes from an intersection instead (rank order):
+        walking a long list to find a few members costs more than intersecting."""
+        tests = []
+        for term, side in others:
+            data = self.postings.bitmaps[side].get(term.ids[0]) if len(term.ids) == 1 else None
+            tests.append((None, data) if data is not None else (self.set(term, side), None))
+        ranks = self.postings.lists[PHRASED][stem_id]
+        impacts = self.postings.impacts[stem_id]
+        sources = self.postings.sources[stem_id]
+        kept = 0
+        walk = zip(ranks, impacts, sources, strict=True)
+        for visited, (rank, impact, source) in enumerate(walk, start=1):
+            for members, data in tests:
+                if members is not None:
+                    if rank not in members:
+                        break
+                elif not data[rank >> 3] >> (rank & 7) & 1:  # type: ignore[index]
+                    break
+            else:
+                kept += 1
+                yield rank, impact, source
+            if visited >= _SWITCH_AFTER and kept * _SWITCH_RATIO < visited:
+                break
+        else:
+            return
+        term = Term((stem_id,), 0.0, 0.0)
+        lightest = self.lightest
+        for rank in self._intersection([(term, PHRASED), *others]):
+            yield rank, lightest[rank], UNSURE
+
+    def _intersection(self, lists: list[tuple[Term, int]]) -> Iterator[int]:
+        """Ranks, ascending, holding every term of `lists` on its side.
+
+        Groups share most of their lists, so results are remembered for the search and built
+        one list at a time from the result without it (smallest lists first)."""
+        ordered = sorted(lists, key=lambda ts: self.size(*ts))
+        if all(self.bitmap(*ts) is not None for ts in ordered):
+            both = self._bits_of(ordered)
+            if both.bit_count() > _EAGER_BITS:
+                return _set_bits(both, (self.postings.size + 7) // 8)  # lazy: may stop early
+        return iter(self._found(ordered))
+
+    def _bits_of(self, ordered: list[tuple[Term, int]]) -> int:
+        key = tuple((t.ids, side) for t, side in ordered)
+        both = self._ands.get(key)
+        if both is None:
+            if len(ordered) == 1:
+                both = self.bitmap(*ordered[0])
+            else:
+                both = self._bits_of(ordered[:-1]) & self.bitmap(*ordered[-1])  # type: ignore[operator]
+            self._ands[key] = both  # type: ignore[assignment]
+        return both  # type: ignore[return-value]
+
+    def _found(self, ordered: list[tuple[Term, int]]) -> list[int]:
+        key = tuple((t.ids, side) for t, side in ordered)
+        found = self._founds.get(key)
+        if found is not None:
+            return found
+        if all(self.bitmap(*ts) is not None for ts in ordered):
+            both = self._bits_of(ordered)
+            found = list(_set_bits(both, (self.postings.size + 7) // 8)) if both else []
+        elif len(ordered) == 1:
+            found = sorted(self.set(*ordered[0]))
+        else:
+            parent = self._found(ordered[:-1])
+            term, side = ordered[-1]
+            data = self.postings.bitmaps[side].get(term.ids[0]) if len(term.ids) == 1 else None
+            if data is not None:
+                found = [r for r in parent if data[r >> 3] >> (r & 7) & 1]
+            else:
+                members = self.set(term, side)
+                found = [r for r in parent if r in members]
+        self._founds[key] = found
+        return found
+
+
+def _set_bits(bitmap: int, width: int) -> Iterator[int]:
+    """The positions of the set bits of `bitmap`, ascending (lazily: a caller may stop early)."""
+    data = bitmap.to_bytes(width, "little")
+    for run in _NONZERO_BYTES.finditer(data):
+        first = run.start()
+        for offset, byte in enumerate(run.group()):
+            at = (first + offset) * 8
+            for bit in _BITS_OF_BYTE[byte]:
+                yield at + bit

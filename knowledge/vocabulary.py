@@ -1,0 +1,83 @@
+"""The words a fact base uses, and typo correction against them (domain layer: rapidfuzz).
+
+A word the fact base has never seen is replaced by the closest known word when it is close
+enough. Only known words that could be that typo are compared: a word within `d` edits has a
+length within `d`, and people rarely get the first letter wrong (swapping the first two letters
+is the exception), so the words are kept in buckets by first letter and length and a lookup
+compares a few hundred words instead of the whole vocabulary. The result is the same as
+comparing against every known word.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from knowledge.text import STOPWORDS
+
+
+def plausible_typo(typed: str, known: str) -> bool:
+    """Whether `typed` could be a slip for `known`: same first letter, or the first two swapped."""
+    return typed[0] == known[0] or (typed[:2] == known[1::-1] and typed[2:3] == known[2:3])
+
+
+class Vocabulary:
+    """Known words ranked by frequency; `correct` maps a typo to the word it probably meant."""
+
+    def __init__(self, ranked: Iterable[str]) -> None:
+        # Most frequent first, so that of two equally close corrections the commoner wins.
+        self.ranked: list[str] = list(ranked)
+        self._rank = {word: rank for rank, word in enumerate(self.ranked)}
+        self._buckets: dict[tuple[str, int], list[str]] = {}
+        for word in self.ranked:  # in rank order, so each bucket is too
+            self._buckets.setdefault((word[0], len(word)), []).append(word)
+        self._stopwords = sorted(STOPWORDS)
+
+    @classmethod
+    def from_counts(cls, counts: Counter[str]) -> Vocabulary:
+        """The vocabulary of words counted in a fact base, commonest first (ties by spelling)."""
+        return cls(sorted(counts, key=lambda w: (-counts[w], w)))
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._rank
+
+    def __len__(self) -> int:
+        return len(self.ranked)
+
+    def correct(self, token: str) -> str:
+        """The known word `token` was probably meant to be, or `token` itself.
+
+        Edits are counted with OSA distance (swapping two neighbours is one edit): one edit up
+        to eight letters, two beyond. Words of three letters are left alone, and four-letter
+        words are only corrected into filler ("waht" -> "what"): a content word that close to
+        another ("pope", "hope") is more often a different word than a typo.
+        """
+        if len(token) <= 3 or token in self._rank or token.isdigit():
+            return token
+        if len(token) == 4:
+            close = [
+                (distance, rank, known)
+                for known, distance, rank in process.extract_iter(
+                    token, self._stopwords, scorer=OSA.distance, score_cutoff=1
+                )
+                if plausible_typo(token, known)
+            ]
+            return min(close)[2] if close else token
+        limit = 1 if len(token) <= 8 else 2
+        firsts = {token[0], token[1]}  # the first letter, or the second when the two swapped
+        close = []
+        for first in firsts:
+            for length in range(len(token) - limit, len(token) + limit + 1):
+                bucket = self._buckets.get((first, length))
+                if not bucket:
+                    continue
+                for known, distance, _ in process.extract_iter(
+                    token, bucket, scorer=OSA.distance, score_cutoff=limit
+                ):
+                    if plausible_typo(token, known):
+                        close.append((distance, self._rank[known], known))
+        # The closest word wins; among equally close ones, the most frequent.
+        return min(close)[2] if close else token
