@@ -18,8 +18,12 @@ from pathlib import Path
 
 from bot.snapshots import KEEP_SNAPSHOTS, Marker, MarkerKey, SnapshotError, Snapshots
 from knowledge.answer import Answerer
+from knowledge.index_cache import load_index
 from knowledge.models import FactBase
 from knowledge.store import FactBaseError, load_fact_base
+
+# Cached indexes, keyed by fact base and code (knowledge.index_cache), inside the state folder.
+INDEX_DIR = "index"
 
 logger = logging.getLogger(__name__)
 
@@ -193,6 +197,7 @@ class AnswererHolder:
         self.seeds_dir = seeds_dir
         self.knowledge_dir = knowledge_dir
         self.snapshots = Snapshots(state_dir, keep_snapshots)
+        self._index_dir = state_dir / INDEX_DIR
         self.retry_seconds = retry_seconds
         # What is wrong with the working files while this process serves the last good snapshot.
         self.problems: tuple[str, ...] = ()
@@ -201,7 +206,12 @@ class AnswererHolder:
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
         base, self._seen, self.loaded_at = self._start(resume)
-        self._answerer = Answerer(base)
+        self._answerer = self._answerer_for(base)
+
+    def _answerer_for(self, base: FactBase) -> Answerer:
+        # A fact base this server has indexed before (a restart, another worker adopting a
+        # reload) is read back from the index cache instead of being indexed again.
+        return Answerer(base, load_index(base, self._index_dir))
 
     @property
     def answerer(self) -> Answerer:
@@ -273,7 +283,7 @@ class AnswererHolder:
                 return result
             new, marker = published.base, published.marker
             if new.fingerprint != old.fingerprint:
-                self._answerer = Answerer(new)
+                self._answerer = self._answerer_for(new)
             self.loaded_at, self.problems = marker.reloaded_at, ()
             self._seen, self._retry_at = marker.key, 0.0
         logger.info(
@@ -308,7 +318,7 @@ class AnswererHolder:
                 self._seen = marker.key
                 return False
             try:
-                answerer = Answerer(self.snapshots.load(marker.fingerprint))
+                answerer = self._answerer_for(self.snapshots.load(marker.fingerprint))
             except FactBaseError as exc:
                 self._retry_at = time.monotonic() + self.retry_seconds
                 logger.warning(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.holder import AnswererHolder, compare, reload_files
+from bot.holder import INDEX_DIR, AnswererHolder, compare, reload_files
 from bot.ledger import EventLedger
 from bot.snapshots import MARKER_NAME, SNAPSHOTS_DIR, Snapshots
 from knowledge.answer import Answerer
@@ -110,7 +110,12 @@ def test_a_reload_is_adopted_by_the_other_process(workspace: Workspace, tmp_path
     assert two.answerer.answer("what did the zebra committee decide?").match == "test-new-fact"
     assert two.loaded_at == one.loaded_at
     assert two.sync() is False and one.sync() is False
-    assert sorted(p.name for p in state.iterdir()) == [MARKER_NAME, "reload.lock", SNAPSHOTS_DIR]
+    assert sorted(p.name for p in state.iterdir()) == [
+        MARKER_NAME,
+        INDEX_DIR,
+        "reload.lock",
+        SNAPSHOTS_DIR,
+    ]
     kept = {p.name for p in (state / SNAPSHOTS_DIR).iterdir()}
     assert kept == {old, one.base.fingerprint}
     assert leftovers(state) == []
