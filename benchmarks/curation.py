@@ -108,7 +108,7 @@ def time_reload(root: Path, label: str, rounds: int = 5) -> None:
     for n in range(rounds):
         edit(f"{n}")
         began = time.perf_counter()
-        base, _ = publish(snapshots, seeds, knowledge)  # validate, snapshot, mark
+        base = publish(snapshots, seeds, knowledge).base  # validate, snapshot, mark
         publish_new.append(time.perf_counter() - began)
         began = time.perf_counter()
         Answerer(base)
