@@ -17,6 +17,20 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 KNOWLEDGE = ROOT / "knowledge"
 DATA = Path(__file__).resolve().parent / "data"
+
+# A private copy of seeds/ and knowledge/: (seeds, knowledge).
+Workspace = tuple[Path, Path]
+# A valid fact a test adds to a workspace, answering a question nothing else answers.
+NEW_FACT = """
+[[fact]]
+id = "test-new-fact"
+topic = "Added by a test"
+phrasings = ["what did the zebra committee decide?"]
+
+[[fact.citations]]
+source = "000_80ebed28bbef419f.txt"
+excerpt = "Moscow has firmly rejected a reported US-backed peace proposal for Ukraine"
+"""
 # The state folder of the processes tests start (`python -m bot ...`), so the shell's question
 # log never lands in the project's own state/.
 TEST_STATE = Path(tempfile.mkdtemp(prefix="peacebot-test-state-"))

@@ -10,19 +10,7 @@ from pathlib import Path
 from bot.questionlog import LOG_NAME, QuestionLog
 from knowledge.answer import Answerer
 from knowledge.store import load_fact_base
-from tests.conftest import ROOT
-
-Workspace = tuple[Path, Path]
-NEW_FACT = """
-[[fact]]
-id = "test-new-fact"
-topic = "Added by a test"
-phrasings = ["what did the zebra committee decide?"]
-
-[[fact.citations]]
-source = "000_80ebed28bbef419f.txt"
-excerpt = "Moscow has firmly rejected a reported US-backed peace proposal for Ukraine"
-"""
+from tests.conftest import NEW_FACT, ROOT, Workspace
 
 
 def run(*args: str, workspace: Workspace, state: Path, stdin: str = "", **env: str):

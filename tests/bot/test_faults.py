@@ -22,19 +22,7 @@ import pytest
 
 from bot.holder import AnswererHolder
 from bot.questionlog import LOG_NAME, QuestionLog
-from tests.conftest import ROOT
-
-Workspace = tuple[Path, Path]
-NEW_FACT = """
-[[fact]]
-id = "test-new-fact"
-topic = "Added by a test"
-phrasings = ["what did the zebra committee decide?"]
-
-[[fact.citations]]
-source = "000_80ebed28bbef419f.txt"
-excerpt = "Moscow has firmly rejected a reported US-backed peace proposal for Ukraine"
-"""
+from tests.conftest import NEW_FACT, ROOT, Workspace
 
 
 def syntax_error(seeds: Path, knowledge: Path) -> None:

@@ -22,19 +22,8 @@ from bot.snapshots import MARKER_NAME, SNAPSHOTS_DIR, Snapshots
 from knowledge.answer import Answerer
 from knowledge.models import FactBase
 from knowledge.store import FactBaseError
+from tests.conftest import NEW_FACT, Workspace
 
-Workspace = tuple[Path, Path]
-
-NEW_FACT = """
-[[fact]]
-id = "test-new-fact"
-topic = "Added by a test"
-phrasings = ["what did the zebra committee decide?"]
-
-[[fact.citations]]
-source = "000_80ebed28bbef419f.txt"
-excerpt = "Moscow has firmly rejected a reported US-backed peace proposal for Ukraine"
-"""
 BRIEF = (
     "Ceasefire talks resume in Geneva\nDelegates met in Geneva on Tuesday to discuss grain "
     "corridor inspections.The talks will continue next week."
