@@ -37,6 +37,7 @@ SHOWN_QUESTION_LIMIT = 300
 FALLBACK_LIMIT = 3000
 LISTED_LIMIT = 20  # ids or problems listed before "and N more"
 VIEW_BLOCK_LIMIT = 100  # Slack refuses a Home tab view with more blocks
+MESSAGE_BLOCK_LIMIT = 50  # and a message with more blocks
 HOME_GAPS = 5  # gaps shown to admins on the App Home
 SHOWN_GAP_LIMIT = 200  # characters of a gap's wording shown
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -269,7 +270,8 @@ def source_lines(sources: dict[str, Source]) -> list[str]:
 
 def sources_message(sources: dict[str, Source]) -> Message:
     lines = source_lines(sources)
-    blocks = [section(f"*The articles I can quote ({len(sources)} files):*"), *sections(lines)]
+    heading = section(f"*The articles I can quote ({len(sources)} files):*")
+    blocks = [heading, *capped_sections(lines, MESSAGE_BLOCK_LIMIT - 1)]
     return {"text": _fallback("\n".join(lines)), "blocks": blocks}
 
 

@@ -310,3 +310,18 @@ def test_capped_sections_keeps_everything_that_fits() -> None:
     capped = blocks.capped_sections(long_lines, 4)
     assert len(capped) == 4
     assert capped[-1]["elements"][0]["text"] == "…and 7 more not shown here."
+
+
+def test_a_sources_message_never_exceeds_slacks_block_limit() -> None:
+    many = {
+        f"{n:04}_article.txt": Source(
+            f"{n:04}_article.txt",
+            "x",
+            (Piece(f"A long title for article number {n} " * 4, "Outlet", "news report", 0, 1),),
+            "",
+        )
+        for n in range(2000)
+    }
+    message = blocks.sources_message(many)
+    assert len(message["blocks"]) <= blocks.MESSAGE_BLOCK_LIMIT
+    assert "more not shown here" in json.dumps(message["blocks"])
