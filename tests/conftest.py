@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,3 +63,21 @@ def workspace(tmp_path: Path) -> tuple[Path, Path]:
     shutil.copytree(SEEDS, seeds)
     shutil.copytree(KNOWLEDGE, knowledge, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     return seeds, knowledge
+
+
+def run_bot(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` as a user runs it: a real process that sees only the settings in
+    `env` (none of the caller's SLACK_* or PEACEBOT_* variables)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=60,
+    )

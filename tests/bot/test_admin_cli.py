@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from bot.questionlog import LOG_NAME, QuestionLog
 from knowledge.answer import Answerer
 from knowledge.store import load_fact_base
-from tests.conftest import NEW_FACT, ROOT, Workspace
+from tests.conftest import NEW_FACT, Workspace, run_bot
 
 
-def run(*args: str, workspace: Workspace, state: Path, stdin: str = "", **env: str):
+def run(
+    *args: str, workspace: Workspace, state: Path, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
     seeds, knowledge = workspace
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
-    environment.update(
-        PEACEBOT_SEEDS_DIR=str(seeds),
-        PEACEBOT_KNOWLEDGE_DIR=str(knowledge),
-        PEACEBOT_STATE_DIR=str(state),
-        **env,
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=environment,
-        timeout=60,
-    )
+    folders = {
+        "PEACEBOT_SEEDS_DIR": str(seeds),
+        "PEACEBOT_KNOWLEDGE_DIR": str(knowledge),
+        "PEACEBOT_STATE_DIR": str(state),
+    }
+    return run_bot(*args, stdin=stdin, env={**folders, **env})
 
 
 def test_reload_validates_snapshots_and_reports_what_changed(

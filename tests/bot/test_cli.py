@@ -9,26 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, TEST_STATE
+from tests.conftest import ROOT, TEST_STATE, run_bot
 
 Workspace = tuple[Path, Path]
 
 
 def run(
     *args: str, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
-    environment["PEACEBOT_STATE_DIR"] = str(TEST_STATE)
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=environment,
-        timeout=60,
-    )
+) -> subprocess.CompletedProcess[str]:
+    return run_bot(*args, stdin=stdin, env={"PEACEBOT_STATE_DIR": str(TEST_STATE), **(env or {})})
 
 
 def test_ask_json_answers_as_specified() -> None:
