@@ -29,6 +29,7 @@ from benchmarks.search import (
     REPEATS,
 )
 from benchmarks.synthetic import SEED
+from knowledge.render import plain_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
@@ -51,20 +52,7 @@ def measure(size: int) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(
-            cell.ljust(width) if i == 0 else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        )
-        for row in rows
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def search_table(results: list[dict[str, Any]]) -> str:
+def searchplain_table(results: list[dict[str, Any]]) -> str:
     rows = [
         [
             "facts",
@@ -99,7 +87,7 @@ def search_table(results: list[dict[str, Any]]) -> str:
                 f"{r['brute_found']}/{r['brute_answerable']}",
             ]
         )
-    return _table(rows)
+    return plain_table(rows)
 
 
 def _verdict(ok: bool) -> str:
@@ -165,7 +153,7 @@ def notes(results: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def web_table(result: dict[str, Any]) -> str:
+def webplain_table(result: dict[str, Any]) -> str:
     rows = [["server", "answered/s", "per round", "p50", "p99", "errors"]]
     for name in ("floor", "bot"):
         r = result[name]
@@ -179,7 +167,7 @@ def web_table(result: dict[str, Any]) -> str:
                 str(r["errors"]),
             ]
         )
-    return _table(rows)
+    return plain_table(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -213,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     if results:
-        print(search_table(results))
+        print(searchplain_table(results))
         print()
     if web_result is not None:
         print(
@@ -222,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
             f" WEB_CONCURRENCY={web_result['workers']}, the shipped fact base; rounds of"
             f" {web_result['seconds']:g} s alternating floor and bot after a warm-up."
         )
-        print(web_table(web_result))
+        print(webplain_table(web_result))
         print()
     print("Targets:")
     for line in targets(results, web_result):

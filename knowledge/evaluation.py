@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from knowledge.answer import Answer, Answerer
 from knowledge.models import FactBase
+from knowledge.render import plain_table
 
 # Overlaps shorter than this are shared punctuation or a word at a sentence edge, not an answer.
 MIN_OVERLAP = 10
@@ -118,13 +119,4 @@ def style_table(outcomes: list[Outcome]) -> str:
         rows.append(row(style, groups[style]))
     rows.append(row("ALL answerable", [o for o in outcomes if o.question.answerable]))
     rows.append(row("ALL declines", [o for o in outcomes if not o.question.answerable]))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = [
-        "  ".join(
-            c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(r, widths, strict=True))
-        )
-        for r in rows
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return plain_table(rows)

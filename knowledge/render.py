@@ -37,6 +37,21 @@ def render_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def plain_table(rows: list[list[str]] | list[tuple[str, ...]]) -> str:
+    """Rows as aligned text: the first row a header underlined with dashes, the first column
+    left-aligned and the others right-aligned (numbers)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
 def render_sources(sources: dict[str, Source]) -> str:
     """One line per piece of every source: title, outlet and kind."""
     lines = []
