@@ -52,8 +52,9 @@ class Vocabulary:
 
         Edits are counted with OSA distance (swapping two neighbours is one edit): one edit up
         to eight letters, two beyond. Words of three letters are left alone, and four-letter
-        words are only corrected into filler ("waht" -> "what"): a content word that close to
-        another ("pope", "hope") is more often a different word than a typo.
+        words are only corrected into filler ("waht" -> "what") or by swapping two neighbours
+        ("plna" -> "plan"): a content word one other letter away from another ("pope", "hope")
+        is more often a different word than a typo, but a swapped pair is rarely a real word.
         """
         if len(token) <= 3 or token in self._rank or token.isdigit():
             return token
@@ -65,7 +66,11 @@ class Vocabulary:
                 )
                 if plausible_typo(token, known)
             ]
-            return min(close)[2] if close else token
+            if close:
+                return min(close)[2]
+            swapped = [token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(3)]
+            known_swaps = [known for known in swapped if known in self._rank]
+            return min(known_swaps, key=self._rank.__getitem__) if known_swaps else token
         limit = 1 if len(token) <= 8 else 2
         firsts = {token[0], token[1]}  # the first letter, or the second when the two swapped
         close = []

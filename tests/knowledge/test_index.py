@@ -148,6 +148,12 @@ def _correct_by_scanning(vocabulary: Vocabulary, token: str) -> str:
         return token
     if len(token) == 4:
         choices, limit = sorted(STOPWORDS), 1
+        swaps = [token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(3)]
+        known = [w for w in vocabulary.ranked if w in swaps]
+        if known and not any(
+            plausible_typo(token, w) and OSA.distance(token, w) <= 1 for w in choices
+        ):
+            return known[0]
     else:
         choices, limit = vocabulary.ranked, 1 if len(token) <= 8 else 2
     close = [

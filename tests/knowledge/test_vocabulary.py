@@ -1,0 +1,26 @@
+"""Typo correction against the fact base's words."""
+
+from collections import Counter
+
+from knowledge.vocabulary import Vocabulary
+
+VOCABULARY = Vocabulary.from_counts(
+    Counter({"plan": 9, "hope": 4, "what": 8, "nato": 5, "sanctions": 3, "future": 2})
+)
+
+
+def test_a_swapped_pair_in_a_four_letter_word_is_corrected() -> None:
+    assert VOCABULARY.correct("plna") == "plan"
+    assert VOCABULARY.correct("paln") == "plan"
+    assert VOCABULARY.correct("ntao") == "nato"
+
+
+def test_a_four_letter_word_one_other_letter_away_is_left_alone() -> None:
+    # "pope" is a word of its own, not a slip for "hope".
+    assert VOCABULARY.correct("pope") == "pope"
+    assert VOCABULARY.correct("hops") == "hops"
+
+
+def test_longer_words_allow_one_edit() -> None:
+    assert VOCABULARY.correct("futre") == "future"
+    assert VOCABULARY.correct("sanctoins") == "sanctions"
