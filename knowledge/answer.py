@@ -25,6 +25,11 @@ SUPPORT_MARGIN = 12.0
 MAX_SUPPORTING = 2
 # How much more of the question a later citation of a fact must cover to be quoted first.
 REORDER_MARGIN = 0.4
+# A "why" question is answered by a fact curated as the reason (one asked for with "why ...")
+# over a better-scoring fact that states the claim, if it scores within this margin and the
+# question's words are mostly in its "why" phrasings.
+REASON_MARGIN = 15.0
+REASON_RELEVANCE = 0.5
 MAX_SUGGESTIONS = 3
 
 
@@ -71,12 +76,19 @@ class Answerer:
         self._facts: dict[str, Fact] = {f.id: f for f in base.facts}
         self._passages: dict[str, Citation] = {p.id: p.citation for p in base.passages}
         self._central = sorted(base.facts, key=lambda f: -len({c.source for c in f.citations}))
+        self._reasons: dict[str, str] = {}  # fact id -> its "why ..." phrasings, joined
+        for fact in base.facts:
+            asked_why = [p for p in fact.phrasings if wants(p) is Wants.REASON]
+            if asked_why:
+                self._reasons[fact.id] = " ".join(asked_why)
 
     def answer(self, question: str) -> Answer:
         """Answer `question` with verbatim excerpts, or decline with up to three suggestions."""
         query, hits = self.index.search(question, limit=8)
         kind = wants(question)
-        if kind is not Wants.ANYTHING:
+        if kind is Wants.REASON:
+            hits = self._reasons_first(hits, query)
+        elif kind is not Wants.ANYTHING:
             hits = [h for h in hits if can_answer(kind, self._excerpts(h))]
         best = hits[0] if hits else None
         if best is None or best.score < ANSWER_THRESHOLD or best.coverage < MIN_COVERAGE:
@@ -109,6 +121,18 @@ class Answerer:
             match=best.key,
             corrections=query.corrected,
         )
+
+    def _reasons_first(self, hits: list[Hit], query: Query) -> list[Hit]:
+        """`hits` with the best fact that gives the reason the question asks for moved first."""
+        if not hits or hits[0].key in self._reasons:
+            return hits
+        for at, hit in enumerate(hits[1:], start=1):
+            if hit.score < max(hits[0].score - REASON_MARGIN, ANSWER_THRESHOLD):
+                break
+            why = self._reasons.get(hit.key)
+            if why and self.index.relevance(query, why) >= REASON_RELEVANCE:
+                return [hit, *hits[:at], *hits[at + 1 :]]
+        return hits
 
     def _excerpts(self, hit: Hit) -> list[str]:
         if hit.kind == "passage":

@@ -1,9 +1,11 @@
 """What kind of answer a question asks for (domain layer: standard library only).
 
-"When ...?" wants a time, "how many ...?" a number and "how wide ...?" a measurement. A fact
-whose excerpts hold none cannot answer such a question, however many words it shares with it:
-this is what keeps "how many peacekeepers would be deployed?" from being answered with the
-sentence that merely mentions peacekeepers.
+"When ...?" wants a time, "what month ...?" a month or day, "how many ...?" a number and "how
+wide ...?" (or any question in kilometres or miles) a measurement. A fact whose excerpts hold
+none cannot answer such a question, however many words it shares with it: this is what keeps
+"how many peacekeepers would be deployed?" from being answered with the sentence that merely
+mentions peacekeepers. "Why ...?" wants a reason: not a filter, but a preference for the fact
+that explains over the one that states (`knowledge.answer`).
 """
 
 from __future__ import annotations
@@ -19,22 +21,30 @@ class Wants(Enum):
 
     ANYTHING = "anything"
     TIME = "time"
+    DAY = "day"
     NUMBER = "number"
     SIZE = "size"
+    REASON = "reason"
 
 
 # Words people put before the question proper ("so when ...", "ok how many ...").
 _LEAD_IN = frozenset("so and but ok okay hey hi quick q wait um btw also then lol yo".split())
 _TIME_PHRASES = (
-    ("what", "date"),
     ("what", "year"),
     ("which", "year"),
-    ("what", "day"),
-    ("what", "month"),
-    ("which", "month"),
     ("what", "time"),
     ("how", "soon"),
 )
+# A year is no answer to these.
+_DAY_PHRASES = (
+    ("what", "date"),
+    ("which", "date"),
+    ("what", "day"),
+    ("which", "day"),
+    ("what", "month"),
+    ("which", "month"),
+)
+_REASON_PHRASES = (("how", "come"), ("what", "reason"), ("what", "reasons"))
 _NUMBER_PHRASES = (
     ("how", "many"),
     ("how", "much"),
@@ -72,6 +82,13 @@ _TIME = re.compile(
 
 
 _SIZE = re.compile(r"\d[\d,.]*\s*(?:km|kilomet|mile|met|square|sq|acre|hectare)", re.IGNORECASE)
+_DAY = re.compile(
+    r"\b(?:" + "|".join(_MONTHS) + r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"today|yesterday|tomorrow)\b",
+    re.IGNORECASE,
+)
+# Asked in these units, a question wants a measurement whatever its opening words.
+_UNITS = frozenset("km kms kilometre kilometres kilometer kilometers mile miles sq".split())
 
 
 def wants(question: str) -> Wants:
@@ -80,12 +97,16 @@ def wants(question: str) -> Wants:
     while tokens and tokens[0] in _LEAD_IN:
         tokens = tokens[1:]
     head = tuple(tokens[:2])
+    if head in _DAY_PHRASES or (head[:1] == ("on",) and tuple(tokens[1:3]) in _DAY_PHRASES):
+        return Wants.DAY
     if head[:1] == ("when",) or head in _TIME_PHRASES:
         return Wants.TIME
+    if head in _SIZE_PHRASES or not _UNITS.isdisjoint(tokens):
+        return Wants.SIZE
     if head in _NUMBER_PHRASES:
         return Wants.NUMBER
-    if head in _SIZE_PHRASES:
-        return Wants.SIZE
+    if head[:1] == ("why",) or head in _REASON_PHRASES:
+        return Wants.REASON
     return Wants.ANYTHING
 
 
@@ -93,6 +114,8 @@ def can_answer(kind: Wants, excerpts: list[str]) -> bool:
     """Whether any of `excerpts` holds the kind of thing the question wants."""
     if kind is Wants.TIME:
         return any(_TIME.search(e) for e in excerpts)
+    if kind is Wants.DAY:
+        return any(_DAY.search(e) for e in excerpts)
     if kind is Wants.NUMBER:
         return any(_NUMBER.search(e) for e in excerpts)
     if kind is Wants.SIZE:

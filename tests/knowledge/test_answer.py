@@ -98,3 +98,16 @@ def test_passages_answer_what_no_fact_covers_but_rank_below_facts(answerer: Answ
     assert answer.answered
     assert answer.citations[0].fact_id is None
     assert answer.citations[0].excerpt == "It’s my pleasure to be here."
+
+
+def test_a_why_question_gets_the_fact_that_gives_the_reason(answerer: Answerer) -> None:
+    stated = answerer.answer("did Moscow turn down the US-backed proposal?")
+    explained = answerer.answer("why did Moscow turn down the US-backed proposal?")
+    assert stated.answered and explained.answered
+    assert stated.citations[0].fact_id == "plan-reception"
+    assert explained.citations[0].fact_id == "russia-why-rejected"
+
+
+def test_a_question_wanting_a_month_is_not_answered_with_a_year(answerer: Answerer) -> None:
+    assert answerer.answer("when will the 2024 counteroffensive start?").answered
+    assert not answerer.answer("what month will the 2024 counteroffensive start?").answered

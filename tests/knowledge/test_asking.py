@@ -12,6 +12,11 @@ from knowledge.asking import Wants, can_answer, wants
         ("How many regions did Russia annex?", Wants.NUMBER),
         ("ok how long would nato membership be delayed", Wants.NUMBER),
         ("how wide would the buffer zone be", Wants.SIZE),
+        ("how long is the front line in km", Wants.SIZE),
+        ("what month will the counteroffensive start", Wants.DAY),
+        ("on what date did Lavrov give the interview", Wants.DAY),
+        ("Why did the Kremlin turn the plan down?", Wants.REASON),
+        ("ok how come russia said no", Wants.REASON),
         ("How did Trump respond when Moscow rejected it?", Wants.ANYTHING),
         ("who rejected the plan", Wants.ANYTHING),
     ],
@@ -27,4 +32,6 @@ def test_an_excerpt_must_hold_what_is_asked_for() -> None:
     assert not can_answer(Wants.NUMBER, ["a demilitarized zone overseen by European peacekeepers"])
     assert can_answer(Wants.SIZE, ["a 15 km demilitarized zone"])
     assert not can_answer(Wants.SIZE, ["delaying NATO membership for two decades"])
+    assert can_answer(Wants.DAY, ["talks held on 12 March"])
+    assert not can_answer(Wants.DAY, ["Ukraine preparing a 2024 counteroffensive"])
     assert can_answer(Wants.ANYTHING, [])
