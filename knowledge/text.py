@@ -44,7 +44,8 @@ STOPWORDS = frozenset(
     remarks whole bit part sum summary summarize summarise gist vibe word anymore currently
     exist exists regarding respond responded response react reacted reaction position stance
     tho though everyone everybody never one ones play plays role figure effort efforts sure
-    making weigh weighed us link links url
+    making weigh weighed us link links url remind reminder ngl idk imo imho fyi lmk honestly
+    confused curious wondering recap lmao omg hiya dunno gotta
     """.split()
 )
 
