@@ -72,7 +72,8 @@ W_CLOSENESS = 0.1
 # A word the fact base has never seen weighs this fraction of the rarest known word: enough to
 # sink a question about something else, not so much that an unusual verb sinks a good match.
 UNKNOWN_FACTOR = 0.6
-# Everyday verbs and adjectives (`knowledge.text.GENERIC`) weigh this fraction of their weight.
+# Everyday verbs and adjectives (`knowledge.text.GENERIC`) weigh this fraction of their weight,
+# and so do the words of the story's own subject (see `subject_stems`).
 GENERIC_FACTOR = 0.3
 
 # The question's heaviest terms (at most this many) define the groups of entries visited;
@@ -226,6 +227,16 @@ def _text_steps(
     return words, aliases.apply, content_stems
 
 
+def subject_stems(base: FactBase, aliases: AliasMap) -> frozenset[str]:
+    """Stems in at least two pieces' titles, and in at least half of them: what the articles
+    are about ("Russia", "US-backed", "plan"). A question names them as context ("what does
+    Zelensky think of the US-backed plan?"), so a fact that answers it without repeating them
+    should not lose for it; the words that say what is asked about keep their weight."""
+    titles = [piece.title for source in base.sources.values() for piece in source.pieces]
+    counts = Counter(s for t in titles for s in set(content_stems(aliases.apply(words(t)))))
+    return frozenset(s for s, n in counts.items() if n >= 2 and 2 * n >= len(titles))
+
+
 def _source_words(base: FactBase, citation: Citation) -> str:
     piece = base.sources[citation.source].piece_at(citation.start)
     outlet = "" if piece.outlet == UNKNOWN_OUTLET else piece.outlet
@@ -242,6 +253,7 @@ class Index:
 
     def __init__(self, base: FactBase, *, _state: dict[str, Any] | None = None) -> None:
         self.aliases = AliasMap(base.aliases)
+        self._subject = subject_stems(base, self.aliases)
         fast = None if _state is None else _state["fast_text"]
         self._words, self._rewrite, self._content_stems = _text_steps(base, self.aliases, fast)
         self._text_stems: dict[str, frozenset[str]] = {}
@@ -509,7 +521,7 @@ class Index:
                 (w for w in map(self._idf_of, rel) if w is not None),
                 default=self._unknown_weight,
             )
-            * (GENERIC_FACTOR if generic[s] else 1.0)
+            * (GENERIC_FACTOR if generic[s] or s in self._subject else 1.0)
             for s, rel in zip(stems, related, strict=True)
         )
         return Query(" ".join(tokens), stems, weights, related, corrections)
