@@ -29,7 +29,7 @@ REORDER_MARGIN = 0.4
 # over a better-scoring fact that states the claim, if it scores within this margin and the
 # question's words are mostly in its "why" phrasings.
 REASON_MARGIN = 15.0
-REASON_RELEVANCE = 0.5
+REASON_RELEVANCE = 0.4
 MAX_SUGGESTIONS = 3
 
 
@@ -86,9 +86,7 @@ class Answerer:
         """Answer `question` with verbatim excerpts, or decline with up to three suggestions."""
         query, hits = self.index.search(question, limit=8)
         kind = wants(question)
-        if kind is Wants.REASON:
-            hits = self._reasons_first(hits, query)
-        elif kind is not Wants.ANYTHING:
+        if kind not in (Wants.ANYTHING, Wants.REASON):
             hits = [h for h in hits if can_answer(kind, self._excerpts(h))]
         best = hits[0] if hits else None
         if best is None or best.score < ANSWER_THRESHOLD or best.coverage < MIN_COVERAGE:
@@ -104,7 +102,11 @@ class Answerer:
                 score=best.score if best else 0.0,
                 corrections=query.corrected,
             )
-        citations = self._citations(best, query)
+        # Whether to answer is judged on the best match; which fact leads may still change.
+        if kind is Wants.REASON:
+            hits = self._reasons_first(hits, query)
+        lead = hits[0]
+        citations = self._citations(lead, query)
         for hit in hits[1:]:
             if len(citations) > MAX_SUPPORTING or hit.score < best.score - SUPPORT_MARGIN:
                 break
@@ -112,13 +114,13 @@ class Answerer:
                 break
             citations.extend(self._citations(hit, query))
         unique = _dedupe(citations)[: 1 + MAX_SUPPORTING]
-        logger.info("answered: match=%s score=%.1f citations=%d", best.key, best.score, len(unique))
+        logger.info("answered: match=%s score=%.1f citations=%d", lead.key, lead.score, len(unique))
         return Answer(
             question=question,
             answered=True,
             citations=tuple(unique),
-            score=best.score,
-            match=best.key,
+            score=lead.score,
+            match=lead.key,
             corrections=query.corrected,
         )
 

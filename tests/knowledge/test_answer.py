@@ -111,3 +111,13 @@ def test_a_why_question_gets_the_fact_that_gives_the_reason(answerer: Answerer) 
 def test_a_question_wanting_a_month_is_not_answered_with_a_year(answerer: Answerer) -> None:
     assert answerer.answer("when will the 2024 counteroffensive start?").answered
     assert not answerer.answer("what month will the 2024 counteroffensive start?").answered
+
+
+def test_the_story_s_own_subject_is_context_not_what_is_asked(answerer: Answerer) -> None:
+    # "US-backed", "plan", "Russia": every question about the story may name them in passing.
+    answer = answerer.answer("what does Zelensky think of the US-Russia plan")
+    assert answer.answered
+    assert answer.citations[0].fact_id == "zelenskyy-doubts"
+    answer = answerer.answer("where's the cease-fire line in the US-backed plan")
+    assert answer.answered
+    assert answer.citations[0].fact_id == "plan-ceasefire"
