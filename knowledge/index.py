@@ -485,14 +485,18 @@ class Index:
         return self._vocabulary.correct(token)
 
     def _related(self, s: str) -> tuple[str, ...]:
-        """Indexed stems equal to `s` or, for an unseen stem, sharing a prefix of 4+ letters
-        with it ("warn" ~ "warnin"), so that inflections the stemmer missed still meet."""
+        """Indexed stems equal to `s` or, for an unseen stem, the same word with an ending
+        ("warn" ~ "warnin", "annex" ~ "annexe"), so that inflections the stemmer missed still
+        meet; "media" and "mediat" differ by more than an ending and stay apart."""
         if s in self._stem_ids or len(s) < 4:
             return (s,)
-        related = [s[:n] for n in range(4, len(s)) if s[:n] in self._stem_ids]
+        related = [
+            s[:n] for n in range(4, len(s)) if s[:n] in self._stem_ids and _is_ending(s[:n], s[n:])
+        ]
         at = bisect.bisect_left(self._stems_sorted, s)
         while at < len(self._stems_sorted) and self._stems_sorted[at].startswith(s):
-            related.append(self._stems_sorted[at])
+            if _is_ending(s, self._stems_sorted[at][len(s) :]):
+                related.append(self._stems_sorted[at])
             at += 1
         return tuple(related) or (s,)
 
@@ -747,6 +751,18 @@ class Index:
         if kind != _FACT:
             score *= factor
         return Hit(key, _KIND_NAME[kind], round(score, 3), round(coverage, 4))
+
+
+# Inflections and common suffixes; a stem is cut short, so the start of one counts.
+_ENDINGS = ("s", "es", "ed", "ing", "er", "ers", "ly", "ation", "ion", "ment", "al", "ies", "ied")
+
+
+def _is_ending(base: str, rest: str) -> bool:
+    """Whether `rest` is (the start of) an ending that may follow `base`, its last letter
+    doubled or not ("plan" + "ned")."""
+    if rest[:1] == base[-1:] and len(rest) > 1:
+        rest = rest[1:]
+    return any(ending.startswith(rest) for ending in _ENDINGS)
 
 
 def _ceiling(
