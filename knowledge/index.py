@@ -277,6 +277,7 @@ class Index:
         self._lightest: array = state["lightest"]  # by rank, ascending
         self._first_phrasing: array = state["first_phrasing"]  # position -> phrasing number
         self._phrase_chars: array = state["phrase_chars"]  # by phrasing number
+        self._phrase_weights: array = state["phrase_weights"]  # by phrasing number: its IDF
         self._phrase_text: bytes | bytearray = state["phrase_text"]
         self._phrase_starts: array = state["phrase_starts"]  # by phrasing number
         self._postings = Postings(
@@ -448,6 +449,7 @@ class Index:
             "lightest": array("d", sorted(lightest)),
             "first_phrasing": first_phrasing,
             "phrase_chars": phrase_chars,
+            "phrase_weights": masses,
             "postings": postings.lists,
             "impacts": postings.impacts,
             "sources": postings.sources,
@@ -606,10 +608,12 @@ class Index:
         scored = 0
         order, kinds, keys = self._order, self._kinds, self._keys
         lookup = Lookup(self._postings, self._lightest)
+        light_ids = {i for term in light for i in term.ids}
         for group in groups:
             if best.beats(group.ceiling):
                 break  # every later group's ceiling is lower still
             coverage, mass, unmatched = group.covered / total, group.mass, group.unmatched
+            missing = self._missing_chars(search, group, light_ids)
             for rank, weight, phrasing in lookup.group(group.lists, light):
                 ceiling = _ceiling(coverage, mass, unmatched, weight)
                 if best.beats(ceiling):
@@ -631,6 +635,11 @@ class Index:
                     exact = _ceiling(coverage, mass, unmatched, weight, closeness)
                     if best.beats(exact * factor, key):
                         continue
+                elif missing and best.beats(
+                    self._phrasings_ceiling(search, position, group, coverage, missing) * factor,
+                    key,
+                ):
+                    continue
                 hit = self._score(position, search)
                 scored += 1
                 if hit is not None:
@@ -639,7 +648,45 @@ class Index:
                     logger.info("search stopped after %d scored entries", scored)
                     return best.hits()
         return best.hits()
-        return best.hits()
+
+    @staticmethod
+    def _missing_chars(search: _Search, group: _Group, light_ids: set[int]) -> int:
+        """The joined length of the question's words that no phrasing of an entry met first in
+        `group` holds (0: none known), to bound how alike a phrasing can read to the question.
+
+        An entry is met first in the group that describes it exactly: the groups that describe
+        it more loosely have lower ceilings and come later, and once met it is skipped. (If it
+        is met first in a looser group, its exact group was left before reaching it: it is
+        already ruled out, and any ceiling will do.) So a heavy term the group does not hold in
+        a phrasing is in none of the entry's phrasings, and neither are the words of its stems;
+        light terms may be anywhere."""
+        phrased = set(light_ids)
+        for term, side in group.lists:
+            if side == PHRASED:
+                phrased.update(term.ids)
+        lengths = [length for length, stem_id in search.content if stem_id not in phrased]
+        return sum(lengths) + len(lengths) - 1 if lengths else 0
+
+    def _phrasings_ceiling(
+        self, search: _Search, position: int, group: _Group, coverage: float, missing: int
+    ) -> float:
+        """A ceiling on the score of an entry met first in `group`, phrasing by phrasing: each
+        one's weight bounds its Jaccard as the entry's lightest does, and its length and the
+        words it cannot hold (`missing`, see `_missing_chars`) bound its closeness, which the
+        group's ceiling takes as 1. Cheaper than scoring: no sets, no sums over stems."""
+        first = self._first_phrasing[position]
+        weights, chars = self._phrase_weights, self._phrase_chars
+        question, mass, unmatched = search.chars, group.mass, group.unmatched
+        return max(
+            _ceiling(
+                coverage,
+                mass,
+                unmatched,
+                weights[number],
+                _closeness_ceiling(question, chars[number], missing),
+            )
+            for number in range(first, self._first_phrasing[position + 1])
+        )
 
     # -- scoring ------------------------------------------------------------------------------
 
