@@ -44,7 +44,9 @@ _DAY_PHRASES = (
     ("what", "month"),
     ("which", "month"),
 )
-_REASON_PHRASES = (("how", "come"), ("what", "reason"), ("what", "reasons"))
+_REASON_PHRASES = (("how", "come"), ("what", "reason"), ("what", "reasons"), ("what", "made"))
+# "explain why ...", "but why did ...", "why'd ...": a why this near the start asks for a reason.
+_WHY = frozenset(("why", "whyd"))
 _NUMBER_PHRASES = (
     ("how", "many"),
     ("how", "much"),
@@ -57,7 +59,6 @@ _NUMBER_PHRASES = (
 _SIZE_PHRASES = (
     ("how", "wide"),
     ("how", "big"),
-    ("how", "far"),
     ("how", "large"),
     ("how", "deep"),
     ("how", "tall"),
@@ -105,7 +106,7 @@ def wants(question: str) -> Wants:
         return Wants.SIZE
     if head in _NUMBER_PHRASES:
         return Wants.NUMBER
-    if head[:1] == ("why",) or head in _REASON_PHRASES:
+    if head in _REASON_PHRASES or not _WHY.isdisjoint(tokens[:3]):
         return Wants.REASON
     return Wants.ANYTHING
 
