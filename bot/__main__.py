@@ -23,9 +23,14 @@ from knowledge.answer import Answerer
 from knowledge.store import FactBaseError, load_fact_base
 
 DEFAULT_QUESTION_FILES = [
-    PROJECT_ROOT / "tests" / "data" / "questions.toml",
-    PROJECT_ROOT / "tests" / "data" / "holdout.toml",
-    PROJECT_ROOT / "tests" / "data" / "holdout2.toml",
+    PROJECT_ROOT / "tests" / "data" / name
+    for name in (
+        "questions.toml",
+        "holdout.toml",
+        "holdout2.toml",
+        "holdout3.toml",
+        "holdout4.toml",
+    )
 ]
 
 
