@@ -45,7 +45,8 @@ STOPWORDS = frozenset(
     exist exists regarding respond responded response react reacted reaction position stance
     tho though everyone everybody never one ones play plays role figure effort efforts sure
     making weigh weighed us link links url remind reminder ngl idk imo imho fyi lmk honestly
-    confused curious wondering recap lmao omg hiya dunno gotta
+    confused curious wondering recap lmao omg hiya dunno gotta inside within among across
+    toward towards onto via
     """.split()
 )
 
