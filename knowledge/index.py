@@ -31,6 +31,7 @@ import gc
 import itertools
 import logging
 import math
+import operator
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -159,6 +160,9 @@ class _Group:
     covered: float  # the most of the question's weight an entry can cover
     mass: float  # the most IDF a phrasing can share with the question
     unmatched: float  # the least question weight outside every phrasing
+    phrased: list[Term]  # the heavy terms the group holds in a phrasing
+    light_mass: float  # the light terms' IDF and weight (assumed in every phrasing)
+    light_weight: float
 
 
 class _Search:
@@ -309,7 +313,8 @@ class Index:
         to_words, rewrite, to_stems = self._words, self._rewrite, self._content_stems
         fast = to_words is fast_words
         if fast:
-            to_stems = StemTable().content_stems
+            table = StemTable()
+            to_stems, stem_of = table.content_stems, table.__getitem__
 
         # Per phrasing: its words as the question is compared with them (UTF-8, one after
         # another), and the length of its distinct words joined, which bounds how alike it can
@@ -319,7 +324,11 @@ class Index:
         phrase_chars = array("H")
 
         def analyse(texts: list[str], phrasings: bool) -> list[list[str]]:
-            """Each text's content stems (its words are counted; a phrasing's are kept)."""
+            """Each text's content stems (its words are counted; a phrasing's are kept).
+
+            An excerpt's stems may repeat and include "" (a stop word) on the fast path: `add`
+            removes both for the whole entry at once, keeping the order of first appearance.
+            Per-text steps run as C loops (map, compress) over the batch where they can."""
             joined = fast_words_joined(texts) if fast else None
             if joined is None:
                 each = [to_words(text) for text in texts]
@@ -328,20 +337,31 @@ class Index:
                 each = [rewrite(raw) for raw in each]
             else:
                 counting.extend(joined)  # the separators are dropped from the counts later
-                each = split_joined(rewrite(joined), len(texts))
-            if phrasings:
-                spelled = [" ".join(tokens).encode() for tokens in each]
-                ends = itertools.accumulate(map(len, spelled), initial=len(phrase_text))
-                next(ends)  # where this batch starts: already in phrase_starts
-                phrase_starts.extend(ends)
-                phrase_text.extend(b"".join(spelled))
-                for tokens, spelling in zip(each, spelled, strict=True):
-                    distinct = set(tokens)
-                    chars = len(spelling)
-                    if len(distinct) < len(tokens) or not spelling.isascii():
-                        chars = sum(map(len, distinct)) + len(distinct) - 1 if distinct else 0
-                    phrase_chars.append(min(chars, 65535))
-            return [to_stems(tokens) for tokens in each]
+                rewritten = rewrite(joined)
+                if not phrasings:  # the separator's "stem" is itself: split the stems instead
+                    return split_joined(list(map(stem_of, rewritten)), len(texts))
+                each = split_joined(rewritten, len(texts))
+            if not phrasings:
+                return (
+                    [list(map(stem_of, tokens)) for tokens in each]
+                    if fast
+                    else [to_stems(tokens) for tokens in each]
+                )
+            spelled = list(map(str.encode, map(" ".join, each)))
+            ends = itertools.accumulate(map(len, spelled), initial=len(phrase_text))
+            next(ends)  # where this batch starts: already in phrase_starts
+            phrase_starts.extend(ends)
+            phrase_text.extend(b"".join(spelled))
+            chars = list(map(len, spelled))
+            # A phrasing with a repeated word, or a non-ASCII one, counts its distinct words'
+            # characters (few do: they are found by C loops, then worked out one by one).
+            repeated = map(operator.ne, map(len, map(set, each)), map(len, each))
+            foreign = map(operator.not_, map(bytes.isascii, spelled))
+            for i in itertools.compress(itertools.count(), map(operator.or_, repeated, foreign)):
+                distinct = set(each[i])
+                chars[i] = sum(map(len, distinct)) + len(distinct) - 1 if distinct else 0
+            phrase_chars.extend(map(min, chars, itertools.repeat(65535)))
+            return list(map(to_stems, each))
 
         def stems_of_source(citation: Citation) -> list[str]:
             text = _source_words(base, citation)
@@ -351,14 +371,14 @@ class Index:
             return found
 
         def add(kind: int, phrasings: list[list[str]], said: list[str]) -> None:
-            phrased = set()
             flat.append(len(phrasings))
-            flat.extend([len(p) for p in phrasings])
-            for phrasing in phrasings:
-                ids = list(map(id_of, phrasing))
-                flat.extend(ids)
-                phrased.update(ids)
-            outside = [i for i in dict.fromkeys(map(id_of, said)) if i not in phrased]
+            flat.extend(map(len, phrasings))
+            ids = list(map(id_of, itertools.chain.from_iterable(phrasings)))
+            flat.extend(ids)
+            phrased = set(ids)
+            distinct = dict.fromkeys(said)  # in order of first appearance
+            distinct.pop("", None)  # a stop word's (see `analyse`)
+            outside = [i for i in map(id_of, distinct) if i not in phrased]
             flat.extend(outside)
             offsets.append(len(flat))
             kinds.append(kind)
@@ -582,19 +602,32 @@ class Index:
             if not light and not any(states):
                 continue
             covered, mass, phrased = light_weight, light_mass, light_weight
-            lists = []
+            lists, held = [], []
             for term, state in zip(heavy, states, strict=True):
                 if state == 2:
                     covered += term.weight
                     mass += term.mass
                     phrased += term.weight
                     lists.append((term, PHRASED))
+                    held.append(term)
                 elif state == 1:
                     covered += term.weight * ANSWER_SIDE_WEIGHT
                     lists.append((term, ANYWHERE))
             unmatched = max(total - phrased, 0.0)
             ceiling = _ceiling(covered / total, mass, unmatched, 0.0)
-            groups.append(_Group(ceiling, sum(states), lists, covered, mass, unmatched))
+            groups.append(
+                _Group(
+                    ceiling,
+                    sum(states),
+                    lists,
+                    covered,
+                    mass,
+                    unmatched,
+                    held,
+                    light_mass,
+                    light_weight,
+                )
+            )
         # Adding a term, or moving one into a phrasing, never lowers a ceiling: sorted so, an
         # entry is met first in the group that describes it exactly.
         groups.sort(key=lambda g: (-g.ceiling, -g.size))
@@ -635,10 +668,7 @@ class Index:
                     exact = _ceiling(coverage, mass, unmatched, weight, closeness)
                     if best.beats(exact * factor, key):
                         continue
-                elif missing and best.beats(
-                    self._phrasings_ceiling(search, position, group, coverage, missing) * factor,
-                    key,
-                ):
+                elif missing and self._ruled_out(search, position, group, missing, factor, key):
                     continue
                 hit = self._score(position, search)
                 scored += 1
@@ -667,26 +697,50 @@ class Index:
         lengths = [length for length, stem_id in search.content if stem_id not in phrased]
         return sum(lengths) + len(lengths) - 1 if lengths else 0
 
-    def _phrasings_ceiling(
-        self, search: _Search, position: int, group: _Group, coverage: float, missing: int
-    ) -> float:
-        """A ceiling on the score of an entry met first in `group`, phrasing by phrasing: each
-        one's weight bounds its Jaccard as the entry's lightest does, and its length and the
-        words it cannot hold (`missing`, see `_missing_chars`) bound its closeness, which the
-        group's ceiling takes as 1. Cheaper than scoring: no sets, no sums over stems."""
-        first = self._first_phrasing[position]
+    def _ruled_out(
+        self, search: _Search, position: int, group: _Group, missing: int, factor: float, key: str
+    ) -> bool:
+        """Whether an entry met first in `group` cannot enter the best hits, phrasing by
+        phrasing: cheaper than scoring it (no sets, no sums over its stems).
+
+        The group's ceiling takes the entry's lightest phrasing as close to the question as can
+        be. Here each phrasing is bounded by its own weight (which bounds its Jaccard as the
+        lightest does) and by its length and the question words it cannot hold (`missing`, see
+        `_missing_chars`), which bound its closeness. A phrasing that still reaches the best
+        hits is looked at closer: which of the group's terms it holds (a term it lacks leaves
+        the question's weight unmatched, and its words missing), and which question words.
+        The entry's score is that of its best phrasing, so it is ruled out if every phrasing
+        is; most entries that tie on the terms they hold are, when the question has a word
+        they lack (a short fragment of a phrasing would otherwise seem as close as can be).
+        """
+        best, flat = search.best, self._flat
         weights, chars = self._phrase_weights, self._phrase_chars
         question, mass, unmatched = search.chars, group.mass, group.unmatched
-        return max(
-            _ceiling(
-                coverage,
-                mass,
-                unmatched,
-                weights[number],
-                _closeness_ceiling(question, chars[number], missing),
+        coverage = group.covered / search.total
+        first = self._first_phrasing[position]
+        start = self._offsets[position]
+        at = start + 1 + flat[start]  # where the entry's first phrasing's stems start
+        for number, length in enumerate(flat[start + 1 : at], start=first):
+            stems = flat[at : at + length]
+            at += length
+            closeness = _closeness_ceiling(question, chars[number], missing)
+            ceiling = _ceiling(coverage, mass, unmatched, weights[number], closeness)
+            if best.beats(ceiling * factor, key):
+                continue
+            held_mass, held_weight = group.light_mass, group.light_weight
+            for term in group.phrased:
+                if any(stem_id in stems for stem_id in term.ids):
+                    held_mass += term.mass
+                    held_weight += term.weight
+            lacking = [n for n, stem_id in search.content if stem_id not in stems]
+            closeness = _closeness_ceiling(
+                question, chars[number], sum(lacking) + len(lacking) - 1 if lacking else 0
             )
-            for number in range(first, self._first_phrasing[position + 1])
-        )
+            left = max(search.total - held_weight, 0.0)
+            ceiling = _ceiling(coverage, held_mass, left, weights[number], closeness)
+            if not best.beats(ceiling * factor, key):
+                return False
+        return True
 
     # -- scoring ------------------------------------------------------------------------------
 
