@@ -26,10 +26,12 @@ MAX_SUPPORTING = 2
 # How much more of the question a later citation of a fact must cover to be quoted first.
 REORDER_MARGIN = 0.4
 # A "why" question is answered by a fact curated as the reason (one asked for with "why ...")
-# over a better-scoring fact that states the claim, if it scores within this margin and the
-# question's words are mostly in its "why" phrasings.
+# over a better-scoring fact that states the claim, if the question's words are in its "why"
+# phrasings: at least REASON_RELEVANCE of their weight within REASON_MARGIN points of the best
+# score, or nearly all of it (CLOSE_REASON_RELEVANCE) within twice that.
 REASON_MARGIN = 15.0
 REASON_RELEVANCE = 0.4
+CLOSE_REASON_RELEVANCE = 0.9
 MAX_SUGGESTIONS = 3
 
 
@@ -114,12 +116,18 @@ class Answerer:
                 break
             citations.extend(self._citations(hit, query))
         unique = _dedupe(citations)[: 1 + MAX_SUPPORTING]
-        logger.info("answered: match=%s score=%.1f citations=%d", lead.key, lead.score, len(unique))
+        logger.info(
+            "answered: match=%s score=%.1f lead=%s citations=%d",
+            best.key,
+            best.score,
+            lead.key,
+            len(unique),
+        )
         return Answer(
             question=question,
             answered=True,
             citations=tuple(unique),
-            score=lead.score,
+            score=best.score,  # what the decision to answer was judged on
             match=lead.key,
             corrections=query.corrected,
         )
@@ -129,10 +137,16 @@ class Answerer:
         if not hits or hits[0].key in self._reasons:
             return hits
         for at, hit in enumerate(hits[1:], start=1):
-            if hit.score < max(hits[0].score - REASON_MARGIN, ANSWER_THRESHOLD):
+            behind = hits[0].score - hit.score
+            if behind > 2 * REASON_MARGIN:
                 break
             why = self._reasons.get(hit.key)
-            if why and self.index.relevance(query, why) >= REASON_RELEVANCE:
+            if not why:
+                continue
+            relevance = self.index.relevance(query, why)
+            if relevance >= CLOSE_REASON_RELEVANCE or (
+                relevance >= REASON_RELEVANCE and behind <= REASON_MARGIN
+            ):
                 return [hit, *hits[:at], *hits[at + 1 :]]
         return hits
 

@@ -1,7 +1,7 @@
 """What kind of answer a question asks for (domain layer: standard library only).
 
 "When ...?" wants a time, "what month ...?" a month or day, "how many ...?" a number and "how
-wide ...?" (or any question in kilometres or miles) a measurement. A fact whose excerpts hold
+wide ...?" (or one asked in kilometres or miles) a measurement. A fact whose excerpts hold
 none cannot answer such a question, however many words it shares with it: this is what keeps
 "how many peacekeepers would be deployed?" from being answered with the sentence that merely
 mentions peacekeepers. "Why ...?" wants a reason: not a filter, but a preference for the fact
@@ -47,6 +47,7 @@ _DAY_PHRASES = (
 _REASON_PHRASES = (("how", "come"), ("what", "reason"), ("what", "reasons"), ("what", "made"))
 # "explain why ...", "but why did ...", "why'd ...": a why this near the start asks for a reason.
 _WHY = frozenset(("why", "whyd"))
+_WAS_REASON = ["what", "was", "the", "reason"]
 _NUMBER_PHRASES = (
     ("how", "many"),
     ("how", "much"),
@@ -83,31 +84,48 @@ _TIME = re.compile(
 
 
 _SIZE = re.compile(r"\d[\d,.]*\s*(?:km|kilomet|mile|met|square|sq|acre|hectare)", re.IGNORECASE)
+# Case matters: excerpts are the articles' own text, where "may" is a verb and "World Today
+# News" a name, while a month or weekday is capitalised.
 _DAY = re.compile(
-    r"\b(?:" + "|".join(_MONTHS) + r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"today|yesterday|tomorrow)\b",
-    re.IGNORECASE,
+    r"\b(?:"
+    + "|".join(m.capitalize() for m in _MONTHS)
+    + r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+    + r"|\b(?:today|yesterday|tomorrow)\b"
 )
-# Asked in these units, a question wants a measurement whatever its opening words.
+# Asked in these units, a question not opening with who/why/when/where wants a measurement.
 _UNITS = frozenset("km kms kilometre kilometres kilometer kilometers mile miles sq".split())
+# Openers before the question proper: "can you explain why ...", "do you know when ...".
+_OPENERS = (("can", "you"), ("could", "you"), ("do", "you", "know"), ("any", "idea"))
+# Slack markup (mentions, links with their labels): where and what the question points at, not
+# what it asks.
+_MARKUP = re.compile(r"<[^<>]*>")
 
 
 def wants(question: str) -> Wants:
-    """The kind of answer `question` asks for, judged from how it opens."""
-    tokens = words(question)
-    while tokens and tokens[0] in _LEAD_IN:
-        tokens = tokens[1:]
+    """The kind of answer `question` asks for, judged from how it opens (and, for a
+    measurement, from the units it is asked in)."""
+    tokens = words(_MARKUP.sub(" ", question))
+    stripped = True
+    while tokens and stripped:
+        stripped = False
+        while tokens and tokens[0] in _LEAD_IN:
+            tokens, stripped = tokens[1:], True
+        for opener in _OPENERS:
+            if tuple(tokens[: len(opener)]) == opener:
+                tokens, stripped = tokens[len(opener) :], True
     head = tuple(tokens[:2])
     if head in _DAY_PHRASES or (head[:1] == ("on",) and tuple(tokens[1:3]) in _DAY_PHRASES):
         return Wants.DAY
     if head[:1] == ("when",) or head in _TIME_PHRASES:
         return Wants.TIME
-    if head in _SIZE_PHRASES or not _UNITS.isdisjoint(tokens):
+    if head in _SIZE_PHRASES:
         return Wants.SIZE
     if head in _NUMBER_PHRASES:
-        return Wants.NUMBER
-    if head in _REASON_PHRASES or not _WHY.isdisjoint(tokens[:3]):
+        return Wants.SIZE if not _UNITS.isdisjoint(tokens) else Wants.NUMBER
+    if head in _REASON_PHRASES or not _WHY.isdisjoint(tokens[:3]) or tokens[:4] == _WAS_REASON:
         return Wants.REASON
+    if head[:1] not in (("who",), ("where",)) and not _UNITS.isdisjoint(tokens):
+        return Wants.SIZE
     return Wants.ANYTHING
 
 

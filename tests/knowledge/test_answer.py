@@ -106,6 +106,13 @@ def test_a_why_question_gets_the_fact_that_gives_the_reason(answerer: Answerer) 
     assert stated.answered and explained.answered
     assert stated.citations[0].fact_id == "plan-reception"
     assert explained.citations[0].fact_id == "russia-why-rejected"
+    for question in (
+        "how come russia rejected it",
+        "why did moscow say no",
+        "can you explain why russia rejected the plan",
+    ):
+        answer = answerer.answer(question)
+        assert answer.answered and answer.citations[0].fact_id == "russia-why-rejected", question
 
 
 def test_a_question_wanting_a_month_is_not_answered_with_a_year(answerer: Answerer) -> None:

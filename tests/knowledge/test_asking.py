@@ -19,6 +19,11 @@ from knowledge.asking import Wants, can_answer, wants
         ("ok how come russia said no", Wants.REASON),
         ("explain why russia said no", Wants.REASON),
         ("<https://example.com|the report> why'd moscow reject it", Wants.REASON),
+        ("<https://x.example|the full report on it> why did russia reject it", Wants.REASON),
+        ("can you explain why russia rejected the plan", Wants.REASON),
+        ("what was the reason russia said no", Wants.REASON),
+        ("why did russia reject the 15 km buffer zone", Wants.REASON),
+        ("is the buffer zone 15 km wide", Wants.SIZE),
         ("how far apart are the two sides", Wants.ANYTHING),
         ("How did Trump respond when Moscow rejected it?", Wants.ANYTHING),
         ("who rejected the plan", Wants.ANYTHING),
@@ -37,4 +42,6 @@ def test_an_excerpt_must_hold_what_is_asked_for() -> None:
     assert not can_answer(Wants.SIZE, ["delaying NATO membership for two decades"])
     assert can_answer(Wants.DAY, ["talks held on 12 March"])
     assert not can_answer(Wants.DAY, ["Ukraine preparing a 2024 counteroffensive"])
+    assert not can_answer(Wants.DAY, ["Experts warn Russia may be stalling."])
+    assert not can_answer(Wants.DAY, ["Welcome back to World Today News."])
     assert can_answer(Wants.ANYTHING, [])
