@@ -43,7 +43,15 @@ from rapidfuzz import fuzz
 
 from knowledge.models import UNKNOWN_OUTLET, Citation, FactBase
 from knowledge.postings import ANYWHERE, PHRASED, UNSURE, Lookup, Postings, Term
-from knowledge.text import STOPWORDS, AliasMap, content_stems, is_generic, stem, words
+from knowledge.text import (
+    STEM_LENGTH,
+    STOPWORDS,
+    AliasMap,
+    content_stems,
+    is_generic,
+    stem,
+    words,
+)
 from knowledge.tokens import (
     SEPARATOR,
     AliasRewriter,
@@ -513,11 +521,14 @@ class Index:
         if s in self._stem_ids or len(s) < 4:
             return (s,)
         related = [
-            s[:n] for n in range(4, len(s)) if s[:n] in self._stem_ids and _is_ending(s[:n], s[n:])
+            s[:n]
+            for n in range(4, len(s))
+            if s[:n] in self._stem_ids and _is_ending(s[:n], s[n:], cut=len(s) >= STEM_LENGTH)
         ]
         at = bisect.bisect_left(self._stems_sorted, s)
         while at < len(self._stems_sorted) and self._stems_sorted[at].startswith(s):
-            if _is_ending(s, self._stems_sorted[at][len(s) :]):
+            known = self._stems_sorted[at]
+            if _is_ending(s, known[len(s) :], cut=len(known) >= STEM_LENGTH):
                 related.append(self._stems_sorted[at])
             at += 1
         return tuple(related) or (s,)
@@ -855,15 +866,18 @@ class Index:
 
 
 # Inflections and common suffixes; a stem is cut short, so the start of one counts.
-_ENDINGS = ("s", "es", "ed", "ing", "er", "ers", "ly", "ation", "ion", "ment", "al", "ies", "ied")
+_ENDINGS = ("s", "es", "ed", "ing", "er", "ers", "ly", "ation", "ion", "ment", "al")
 
 
-def _is_ending(base: str, rest: str) -> bool:
-    """Whether `rest` is (the start of) an ending that may follow `base`, its last letter
-    doubled or not ("plan" + "ned")."""
+def _is_ending(base: str, rest: str, cut: bool) -> bool:
+    """Whether `rest` is an ending that may follow `base`, its last letter doubled or not
+    ("plan" + "ned"), or "d", "r" or "s" after an "e" ("argue" + "d"). When the longer stem was
+    `cut` short by the stemmer, the start of an ending will do ("warn" + "in")."""
     if rest[:1] == base[-1:] and len(rest) > 1:
         rest = rest[1:]
-    return any(ending.startswith(rest) for ending in _ENDINGS)
+    if base.endswith("e") and rest in ("d", "r", "s"):
+        return True
+    return any(ending.startswith(rest) if cut else ending == rest for ending in _ENDINGS)
 
 
 def _ceiling(

@@ -82,13 +82,16 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+STEM_LENGTH = 6
+
+
 def stem(token: str) -> str:
     """A deliberately crude stemmer: the first six characters.
 
     Truncation conflates the inflections that matter here (reject/rejected/rejection,
     negotiate/negotiations, Ukraine/Ukrainian, peacekeepers/peacekeeping) and is predictable.
     """
-    return token[:6]
+    return token[:STEM_LENGTH]
 
 
 class AliasMap:
