@@ -40,14 +40,14 @@ def test_labelled_set_is_large_enough() -> None:
 
 
 # The target is 95% right first citations and 95% right declines; neither is met yet.
-# Floors are the measured counts (README, "Quality"): tuning set 150/184 and 60/61, holdout
-# 68/82 and 28/29, holdout 2 69/92 and 35/38, holdout 3 86/110 and 40/45, holdout 4 (never
+# Floors are the measured counts (README, "Quality"): tuning set 151/184 and 60/61, holdout
+# 69/82 and 28/29, holdout 2 69/92 and 35/38, holdout 3 87/110 and 40/45, holdout 4 (never
 # looked into) 81/110 and 42/45. Any regression fails; raise them when the bot improves.
 FLOORS = {
-    "questions.toml": (150, 60),
-    "holdout.toml": (68, 28),
+    "questions.toml": (151, 60),
+    "holdout.toml": (69, 28),
     "holdout2.toml": (69, 35),
-    "holdout3.toml": (86, 40),
+    "holdout3.toml": (87, 40),
     "holdout4.toml": (81, 42),
 }
 
