@@ -183,7 +183,7 @@ class _Search:
         self.known = [(t.ids, t.weight) for t in self.terms if t.ids]
         self.total = sum(query.weights)
         self.best = _Best(limit)
-        self.closeness_of: dict[str, float] = {}  # by phrasing text: many entries share one
+        self.closeness_of: dict[bytes, float] = {}  # by phrasing text: many entries share one
         distinct = set(query.text.split())
         self.chars = sum(map(len, distinct)) + len(distinct) - 1
         # (length, stem id or -1): a word whose stem a phrasing lacks is not among its words.
@@ -290,7 +290,7 @@ class Index:
         self._first_phrasing: array = state["first_phrasing"]  # position -> phrasing number
         self._phrase_chars: array = state["phrase_chars"]  # by phrasing number
         self._phrase_weights: array = state["phrase_weights"]  # by phrasing number: its IDF
-        self._phrase_text: bytes | bytearray = state["phrase_text"]
+        self._phrase_text: bytes = bytes(state["phrase_text"])  # a slice is a dict key
         self._phrase_starts: array = state["phrase_starts"]  # by phrasing number
         self._postings = Postings(
             self._size, state["postings"], state["impacts"], state["sources"], state["bitmaps"]
@@ -466,7 +466,16 @@ class Index:
                     at += length
                 yield phrasings, flat[at : offsets[position + 1]]
 
-        postings = Postings.build(size, len(stems), entries())
+        def same(rank: int, first: int, other: int) -> bool:
+            """Whether two phrasings of the entry at `rank` read word for word the same."""
+            number = first_phrasing[order[rank]]
+            a, b = number + first, number + other
+            return (
+                phrase_text[phrase_starts[a] : phrase_starts[a + 1]]
+                == phrase_text[phrase_starts[b] : phrase_starts[b + 1]]
+            )
+
+        postings = Postings.build(size, len(stems), entries(), same)
         return {
             "stems": stems,
             "idf": idf,
@@ -481,7 +490,7 @@ class Index:
             "postings": postings.lists,
             "impacts": postings.impacts,
             "sources": postings.sources,
-            "phrase_text": phrase_text,
+            "phrase_text": bytes(phrase_text),  # slices of bytes are hashable: see _closeness
             "phrase_starts": phrase_starts,
             "bitmaps": postings.bitmaps,
             "vocabulary": Vocabulary.from_counts(counts).ranked,
@@ -651,6 +660,8 @@ class Index:
         seen: set[int] = set()
         scored = 0
         order, kinds, keys = self._order, self._kinds, self._keys
+        first_phrasing, phrase_text = self._first_phrasing, self._phrase_text
+        phrase_starts = self._phrase_starts
         lookup = Lookup(self._postings, self._lightest)
         light_ids = {i for term in light for i in term.ids}
         for group in groups:
@@ -658,6 +669,7 @@ class Index:
                 break  # every later group's ceiling is lower still
             coverage, mass, unmatched = group.covered / total, group.mass, group.unmatched
             missing = self._missing_chars(search, group, light_ids)
+            exact_of: dict[bytes, tuple[float, float]] = {}  # by phrasing text: its weight, ceiling
             for rank, weight, phrasing in lookup.group(group.lists, light):
                 ceiling = _ceiling(coverage, mass, unmatched, weight)
                 if best.beats(ceiling):
@@ -674,9 +686,18 @@ class Index:
                     continue
                 if phrasing != UNSURE:
                     # The group's one phrased term is in this phrasing and no lighter one: it
-                    # is the entry's best phrasing, so its closeness is the entry's.
-                    closeness = self._closeness(search, position, phrasing)
-                    exact = _ceiling(coverage, mass, unmatched, weight, closeness)
+                    # is the entry's best phrasing, so its closeness is the entry's. Entries
+                    # that share the phrasing word for word (and so its weight) share this
+                    # ceiling: it is remembered per text for the group.
+                    number = first_phrasing[position] + phrasing
+                    text = phrase_text[phrase_starts[number] : phrase_starts[number + 1]]
+                    known = exact_of.get(text)
+                    if known is not None and known[0] == weight:
+                        exact = known[1]
+                    else:
+                        closeness = self._closeness_of_text(search, text)
+                        exact = _ceiling(coverage, mass, unmatched, weight, closeness)
+                        exact_of[text] = (weight, exact)
                     if best.beats(exact * factor, key):
                         continue
                 elif missing and self._ruled_out(search, position, group, missing, factor, key):
@@ -718,11 +739,11 @@ class Index:
         be. Here each phrasing is bounded by its own weight (which bounds its Jaccard as the
         lightest does) and by its length and the question words it cannot hold (`missing`, see
         `_missing_chars`), which bound its closeness. A phrasing that still reaches the best
-        hits is looked at closer: which of the group's terms it holds (a term it lacks leaves
-        the question's weight unmatched, and its words missing), and which question words.
-        The entry's score is that of its best phrasing, so it is ruled out if every phrasing
-        is; most entries that tie on the terms they hold are, when the question has a word
-        they lack (a short fragment of a phrasing would otherwise seem as close as can be).
+        hits is looked at closer: how alike it actually reads (remembered per text: entries
+        share phrasings word for word), then which of the group's terms it holds (a term it
+        lacks leaves that much of the question unmatched). The entry's score is that of its
+        best phrasing, so it is ruled out if every phrasing is; most entries that tie on the
+        terms they hold are, when the question has words they lack.
         """
         best, flat = search.best, self._flat
         weights, chars = self._phrase_weights, self._phrase_chars
@@ -732,24 +753,24 @@ class Index:
         start = self._offsets[position]
         at = start + 1 + flat[start]  # where the entry's first phrasing's stems start
         for number, length in enumerate(flat[start + 1 : at], start=first):
-            stems = flat[at : at + length]
             at += length
+            weight = weights[number]
             closeness = _closeness_ceiling(question, chars[number], missing)
-            ceiling = _ceiling(coverage, mass, unmatched, weights[number], closeness)
-            if best.beats(ceiling * factor, key):
+            if best.beats(_ceiling(coverage, mass, unmatched, weight, closeness) * factor, key):
                 continue
-            held_mass, held_weight = group.light_mass, group.light_weight
+            closeness = self._closeness_at(search, number)
+            if best.beats(_ceiling(coverage, mass, unmatched, weight, closeness) * factor, key):
+                continue
+            if not group.phrased or group.light_weight:
+                return False  # no term the phrasing could lack, or light terms it may hold
+            stems = flat[at - length : at]
+            held_mass = held_weight = 0.0
             for term in group.phrased:
                 if any(stem_id in stems for stem_id in term.ids):
                     held_mass += term.mass
                     held_weight += term.weight
-            lacking = [n for n, stem_id in search.content if stem_id not in stems]
-            closeness = _closeness_ceiling(
-                question, chars[number], sum(lacking) + len(lacking) - 1 if lacking else 0
-            )
             left = max(search.total - held_weight, 0.0)
-            ceiling = _ceiling(coverage, held_mass, left, weights[number], closeness)
-            if not best.beats(ceiling * factor, key):
+            if not best.beats(_ceiling(coverage, held_mass, left, weight, closeness) * factor, key):
                 return False
         return True
 
@@ -774,12 +795,23 @@ class Index:
         return self._phrase_text[start:end].decode()
 
     def _closeness(self, search: _Search, position: int, which: int) -> float:
-        """How alike the question and a phrasing read (0-1): rapidfuzz's token_set_ratio.
-        Remembered per phrasing text for the search: many entries share one word for word."""
-        text = self._phrase_words(position, which)
+        """How alike the question and an entry's phrasing read (0-1)."""
+        return self._closeness_at(search, self._first_phrasing[position] + which)
+
+    def _closeness_at(self, search: _Search, number: int) -> float:
+        """How alike the question and phrasing `number` read (0-1)."""
+        start, end = self._phrase_starts[number], self._phrase_starts[number + 1]
+        return self._closeness_of_text(search, self._phrase_text[start:end])
+
+    @staticmethod
+    def _closeness_of_text(search: _Search, text: bytes) -> float:
+        """How alike the question and a phrasing's words (UTF-8) read (0-1): rapidfuzz's
+        token_set_ratio. Remembered per text for the search: many entries share one word for
+        word (and so the text is decoded only once)."""
         closeness = search.closeness_of.get(text)
         if closeness is None:
-            closeness = fuzz.token_set_ratio(search.query.text, text) / 100 if text else 0.0
+            words = text.decode()
+            closeness = fuzz.token_set_ratio(search.query.text, words) / 100 if words else 0.0
             search.closeness_of[text] = closeness
         return closeness
 
