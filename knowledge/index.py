@@ -466,16 +466,7 @@ class Index:
                     at += length
                 yield phrasings, flat[at : offsets[position + 1]]
 
-        def same(rank: int, first: int, other: int) -> bool:
-            """Whether two phrasings of the entry at `rank` read word for word the same."""
-            number = first_phrasing[order[rank]]
-            a, b = number + first, number + other
-            return (
-                phrase_text[phrase_starts[a] : phrase_starts[a + 1]]
-                == phrase_text[phrase_starts[b] : phrase_starts[b + 1]]
-            )
-
-        postings = Postings.build(size, len(stems), entries(), same)
+        postings = Postings.build(size, len(stems), entries())
         return {
             "stems": stems,
             "idf": idf,
@@ -670,9 +661,20 @@ class Index:
             coverage, mass, unmatched = group.covered / total, group.mass, group.unmatched
             missing = self._missing_chars(search, group, light_ids)
             exact_of: dict[bytes, tuple[float, float]] = {}  # by phrasing text: its weight, ceiling
+            # This loop runs for every entry looked at (thousands, for a question that many
+            # entries match about equally badly), so the group's ceiling at an entry's weight
+            # (`_ceiling`) and `best.beats` are worked out inline, the best hits' floor kept in
+            # locals that change only when a hit is added.
+            fixed, phrase = (W_COVERAGE + W_CLOSENESS) * coverage, W_PHRASE * mass
+            floor, tie_floor, worst_key = best.floor, best.tie_floor, best.worst_key
             for rank, weight, phrasing in lookup.group(group.lists, light):
-                ceiling = _ceiling(coverage, mass, unmatched, weight)
-                if best.beats(ceiling):
+                if mass > 0:
+                    ceiling = 100 * (
+                        fixed + phrase / ((weight if weight > mass else mass) + unmatched)
+                    )
+                else:
+                    ceiling = 100 * W_COVERAGE * coverage
+                if ceiling < floor:
                     break  # the rest of the group has heavier phrasings
                 if rank in seen:
                     continue
@@ -682,7 +684,8 @@ class Index:
                     return best.hits()
                 position = order[rank]
                 factor, key = _KIND_FACTOR[kinds[position]], keys[position]
-                if best.beats(ceiling * factor, key):
+                ceiling *= factor
+                if ceiling < floor or (ceiling < tie_floor and key > worst_key):
                     continue
                 if phrasing != UNSURE:
                     # The group's one phrased term is in this phrasing and no lighter one: it
@@ -693,12 +696,13 @@ class Index:
                     text = phrase_text[phrase_starts[number] : phrase_starts[number + 1]]
                     known = exact_of.get(text)
                     if known is not None and known[0] == weight:
-                        exact = known[1]
+                        exact = known[1] * factor
                     else:
                         closeness = self._closeness_of_text(search, text)
                         exact = _ceiling(coverage, mass, unmatched, weight, closeness)
                         exact_of[text] = (weight, exact)
-                    if best.beats(exact * factor, key):
+                        exact *= factor
+                    if exact < floor or (exact < tie_floor and key > worst_key):
                         continue
                 elif missing and self._ruled_out(search, position, group, missing, factor, key):
                     continue
@@ -706,6 +710,7 @@ class Index:
                 scored += 1
                 if hit is not None:
                     best.add(hit)
+                    floor, tie_floor, worst_key = best.floor, best.tie_floor, best.worst_key
                 if scored >= MAX_SCORED:
                     logger.info("search stopped after %d scored entries", scored)
                     return best.hits()

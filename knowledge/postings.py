@@ -13,7 +13,7 @@ import heapq
 import itertools
 import re
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 ANYWHERE, PHRASED = 0, 1  # where an entry holds a stem: anywhere, or in one of its phrasings
@@ -72,12 +72,14 @@ class Postings:
         size: int,
         stem_count: int,
         entries: Iterable[tuple[list[tuple[float, Sequence[int]]], Sequence[int]]],
-        same: Callable[[int, int, int], bool] | None = None,
     ) -> Postings:
         """Posting lists from `entries` in rank order: each is its phrasings, as (weight, stem
-        ids) pairs, and the stem ids it holds outside its phrasings. `same(rank, a, b)` tells
-        whether two phrasings of an entry read word for word the same (an alias that repeats a
-        fragment): then either is the lightest and the first is the source, not UNSURE."""
+        ids) pairs, and the stem ids it holds outside its phrasings.
+
+        Two phrasings of an entry that hold the same stems ("the eu oil price caps", "eu oil
+        price caps", or an alias repeating a fragment) weigh the same and match any question
+        alike, and the search takes the first of equally good phrasings: so the first is the
+        source of their impact, not UNSURE."""
         lists: tuple[list[array], list[array]] = (
             [array("I") for _ in range(stem_count)],
             [array("I") for _ in range(stem_count)],
@@ -101,7 +103,7 @@ class Postings:
                     elif weight <= known + _CLOSE * known:
                         weights[stem_id] = min(weight, known)
                         first = sources_of[stem_id]
-                        if first == UNSURE or same is None or not same(rank, first, which):
+                        if first == UNSURE or set(phrasings[first][1]) != set(stem_ids):
                             sources_of[stem_id] = UNSURE
             for stem_id, weight in weights.items():
                 add_phrased[stem_id](rank)
