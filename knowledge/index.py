@@ -423,6 +423,9 @@ class Index:
                 text = base.sources[citation.source].text
                 kind = _HEADING if _looks_like_heading(text, citation) else _PASSAGE
                 add(kind, [excerpt], stems_of_source(citation))
+        # Bytes, not a bytearray: a slice of bytes is a dict key (see `_closeness_of_text`).
+        # Converted now, before the postings take memory, so that the copy is not a peak.
+        phrase_text = bytes(phrase_text)  # type: ignore[assignment]
         counts.update(counting)
         counts.pop(SEPARATOR, None)
         counts.update(self.aliases.variant_words)
@@ -481,7 +484,7 @@ class Index:
             "postings": postings.lists,
             "impacts": postings.impacts,
             "sources": postings.sources,
-            "phrase_text": bytes(phrase_text),  # slices of bytes are hashable: see _closeness
+            "phrase_text": phrase_text,
             "phrase_starts": phrase_starts,
             "bitmaps": postings.bitmaps,
             "vocabulary": Vocabulary.from_counts(counts).ranked,

@@ -190,22 +190,28 @@ class Lookup:
         """
         lightest = self.lightest
         if not lists:
-            for rank in heapq.merge(*(self.ranks(t, ANYWHERE) for t in light)):
-                yield rank, lightest[rank], UNSURE
-            return
+            ranks = heapq.merge(*(self.ranks(t, ANYWHERE) for t in light))
+            return ((rank, lightest[rank], UNSURE) for rank in ranks)
         phrased = [ts for ts in lists if ts[1] == PHRASED]
         if not light and len(phrased) == 1 and len(phrased[0][0].ids) == 1:
             driver = phrased[0]
             others = [ts for ts in lists if ts is not driver]
+            if not others:
+                # The whole list, as is: a C iterator (a question one common term matches
+                # well walks thousands of entries).
+                stem_id = driver[0].ids[0]
+                postings = self.postings
+                return zip(
+                    postings.lists[PHRASED][stem_id],
+                    postings.impacts[stem_id],
+                    postings.sources[stem_id],
+                    strict=True,
+                )
             if all(self.size(*ts) >= self.size(*driver) for ts in others):
-                yield from self._by_impact(driver[0].ids[0], others)
-                return
+                return self._by_impact(driver[0].ids[0], others)
         if len(lists) == 1:
-            for rank in self.ranks(*lists[0]):
-                yield rank, lightest[rank], UNSURE
-            return
-        for rank in self._intersection(lists):
-            yield rank, lightest[rank], UNSURE
+            return ((rank, lightest[rank], UNSURE) for rank in self.ranks(*lists[0]))
+        return ((rank, lightest[rank], UNSURE) for rank in self._intersection(lists))
 
     def _by_impact(
         self, stem_id: int, others: list[tuple[Term, int]]
