@@ -93,6 +93,10 @@ MAX_GROUP_TERMS = 5
 # entries answer clearly ends long before: their scores rule the others out.
 MAX_SCORED = 1500
 MAX_LOOKED = 30_000
+# An entry that covers less of the question's weight than this is not a match: it shares one
+# common word with a question about something else ("price of apple stock today"). Leaving such
+# entries out also spares the search from ranking thousands of them that tie on that word.
+MIN_HIT_COVERAGE = 0.25
 _BUILD_CHUNK = 256  # facts (or passages) tokenised in one pass
 _FACT, _PASSAGE, _HEADING = 0, 1, 2
 _KIND_FACTOR = (1.0, PASSAGE_WEIGHT, HEADING_WEIGHT)
@@ -600,6 +604,7 @@ class Index:
         search = _Search(self, query, 1)
         hits = [self._score(self._order[r], search, exhaustive=True) for r in ranks]
         assert all(hits)  # exhaustive: every entry is scored in full
+        hits = [h for h in hits if h.coverage >= MIN_HIT_COVERAGE]  # type: ignore[union-attr]
         hits.sort(key=lambda h: (-h.score, h.key))  # type: ignore[union-attr]
         return hits  # type: ignore[return-value]
 
@@ -662,6 +667,8 @@ class Index:
             if best.beats(group.ceiling):
                 break  # every later group's ceiling is lower still
             coverage, mass, unmatched = group.covered / total, group.mass, group.unmatched
+            if coverage < MIN_HIT_COVERAGE - 1e-4:  # (a hit's coverage is rounded to 4 places)
+                continue  # no entry of the group covers enough to be a hit
             missing = self._missing_chars(search, group, light_ids)
             exact_of: dict[bytes, tuple[float, float]] = {}  # by phrasing text: its weight, ceiling
             # This loop runs for every entry looked at (thousands, for a question that many
@@ -711,7 +718,7 @@ class Index:
                     continue
                 hit = self._score(position, search)
                 scored += 1
-                if hit is not None:
+                if hit is not None and hit.coverage >= MIN_HIT_COVERAGE:
                     best.add(hit)
                     floor, tie_floor, worst_key = best.floor, best.tie_floor, best.worst_key
                 if scored >= MAX_SCORED:

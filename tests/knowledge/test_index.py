@@ -54,15 +54,21 @@ def test_fast_path_equals_scoring_every_entry_on_the_labelled_questions(
         assert index.search(question, limit) == index.exhaustive_search(question, limit), question
 
 
-def test_entries_sharing_no_stem_score_zero(index: Index, base: FactBase) -> None:
-    # exhaustive_search leaves them out; scoring them too would add only zeros.
+def test_entries_left_out_share_no_stem_or_too_little_of_the_question(
+    index: Index, base: FactBase
+) -> None:
+    # exhaustive_search leaves them out; scoring them too would add only zeros and entries
+    # that cover too little of the question to be a match.
     for question in LABELLED[:40]:
         query, hits = index.exhaustive_search(question, 10_000)
+        assert all(h.coverage >= index_module.MIN_HIT_COVERAGE for h in hits)
         scored = {h.key for h in hits}
         for position, key in enumerate(index._keys):
             if key not in scored and query.stems:
                 search = index_module._Search(index, query, 1)
-                assert index._score(position, search, exhaustive=True).score == 0.0  # type: ignore[union-attr]
+                hit = index._score(position, search, exhaustive=True)
+                assert hit is not None
+                assert hit.score == 0.0 or hit.coverage < index_module.MIN_HIT_COVERAGE
 
 
 @pytest.mark.parametrize("limit", [1, 8, 50])
