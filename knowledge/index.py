@@ -550,9 +550,8 @@ class Index:
         corrected_tokens = [self._correct(t) for t in raw]
         corrections = tuple((a, b) for a, b in zip(raw, corrected_tokens, strict=True) if a != b)
         # One or two letters the fact base never uses ("hw", "r") are noise, not a topic.
-        tokens = [
-            t for t in self.aliases.apply(corrected_tokens) if len(t) > 2 or t in self._vocabulary
-        ]
+        rewritten = self.aliases.apply(self.aliases.rejoin(corrected_tokens))
+        tokens = [t for t in rewritten if len(t) > 2 or t in self._vocabulary]
         generic: dict[str, bool] = {}
         for token in tokens:
             if token not in STOPWORDS:

@@ -94,6 +94,12 @@ def stem(token: str) -> str:
     return token[:STEM_LENGTH]
 
 
+# The particles of phrasal verbs, and how many words of object may stand between verb and
+# particle ("turn *the peace plan* down").
+_PARTICLES = frozenset({"down", "out", "back", "off", "up", "away", "aside"})
+_MAX_OBJECT_WORDS = 3
+
+
 class AliasMap:
     """Maps spelling variants and synonyms (single words or phrases) to one canonical form."""
 
@@ -106,6 +112,11 @@ class AliasMap:
                 if key and key != target:
                     self._phrases[key] = target
         self._longest = max((len(k) for k in self._phrases), default=0)
+        # Phrasal verbs whose particle may stand after the object: "turn the plan down".
+        self._separable: dict[str, set[str]] = {}
+        for key in self._phrases:
+            if len(key) == 2 and key[1] in _PARTICLES:
+                self._separable.setdefault(key[0], set()).add(key[1])
 
     @property
     def variant_words(self) -> set[str]:
@@ -115,6 +126,23 @@ class AliasMap:
             found.update(key)
             found.update(target)
         return found
+
+    def rejoin(self, tokens: list[str]) -> list[str]:
+        """`tokens` with each separated phrasal verb put back together ("turn the plan down" ->
+        "turn down the plan"), so that `apply` sees the phrase. Used on questions: people split
+        these verbs, while the curated phrasings can always be written whole."""
+        if not self._separable:
+            return tokens
+        out = list(tokens)
+        for i, token in enumerate(out):
+            particles = self._separable.get(token)
+            if not particles or (i + 1 < len(out) and out[i + 1] in particles):
+                continue
+            for j in range(i + 2, min(i + 2 + _MAX_OBJECT_WORDS, len(out))):
+                if out[j] in particles:
+                    out.insert(i + 1, out.pop(j))
+                    break
+        return out
 
     def apply(self, tokens: list[str]) -> list[str]:
         """Rewrite `tokens`, replacing the longest matching variant phrase at each position."""

@@ -110,6 +110,7 @@ def test_a_why_question_gets_the_fact_that_gives_the_reason(answerer: Answerer) 
         "how come russia rejected it",
         "why did moscow say no",
         "can you explain why russia rejected the plan",
+        "why did the kremlin turn the plan down?",
     ):
         answer = answerer.answer(question)
         assert answer.answered and answer.citations[0].fact_id == "russia-why-rejected", question

@@ -48,3 +48,21 @@ def test_aliases_prefer_the_longest_phrase() -> None:
         "say",
     ]
     assert aliases.apply(words("did the UK say")) == ["did", "the", "british", "say"]
+
+
+def test_a_separated_phrasal_verb_is_put_back_together() -> None:
+    aliases = AliasMap({"reject": ["turn down", "shot down"], "withdraw": ["pull back"]})
+    assert aliases.apply(aliases.rejoin(words("why did they turn the peace plan down"))) == [
+        "why",
+        "did",
+        "they",
+        "reject",
+        "the",
+        "peace",
+        "plan",
+    ]
+    assert aliases.rejoin(words("pull the troops back")) == ["pull", "back", "the", "troops"]
+    # Already whole, or too far apart to be one verb: left alone.
+    assert aliases.rejoin(words("turn down the plan")) == words("turn down the plan")
+    far = words("turn to the plan and the talks down the line")
+    assert aliases.rejoin(far) == far
