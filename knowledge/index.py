@@ -249,7 +249,12 @@ def subject_stems(base: FactBase, aliases: AliasMap) -> frozenset[str]:
     Zelensky think of the US-backed plan?"), so a fact that answers it without repeating them
     should not lose for it; the words that say what is asked about keep their weight."""
     titles = [piece.title for source in base.sources.values() for piece in source.pieces]
-    counts = Counter(s for t in titles for s in set(content_stems(aliases.apply(words(t)))))
+    # Before and after aliases: "peace plan" may become "plan", yet people still say "peace".
+    counts = Counter(
+        s
+        for t in titles
+        for s in set(content_stems(words(t))) | set(content_stems(aliases.apply(words(t))))
+    )
     return frozenset(s for s, n in counts.items() if n >= 2 and 2 * n >= len(titles))
 
 

@@ -129,6 +129,10 @@ def test_the_story_s_own_subject_is_context_not_what_is_asked(answerer: Answerer
     answer = answerer.answer("where's the cease-fire line in the US-backed plan")
     assert answer.answered
     assert answer.citations[0].fact_id == "plan-ceasefire"
+    # Titles are read before aliases too: "peace plan" becomes "plan", but "peace" is the story.
+    answer = answerer.answer("what could happen if the peace effort fails?")
+    assert answer.answered
+    assert answer.citations[0].fact_id == "risk-of-collapse"
 
 
 def test_an_unknown_word_meets_only_inflections_of_known_ones(answerer: Answerer) -> None:
