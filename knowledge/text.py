@@ -46,7 +46,7 @@ STOPWORDS = frozenset(
     tho though everyone everybody never one ones play plays role figure effort efforts sure
     making weigh weighed us link links url remind reminder ngl idk imo imho fyi lmk honestly
     confused curious wondering recap lmao omg hiya dunno gotta inside within among across
-    toward towards onto via
+    toward towards onto via per
     """.split()
 )
 
@@ -199,7 +199,7 @@ GENERIC = frozenset(
     surprise take tend thing think throw tight totally touch tough true try turn uneasy
     unhappy unlikely unsure upset use usual very want watch way well whole wide willing wish
     wonder work worried worry worse worth write wrong yet beyond stake stakes earlier predict
-    forecast
+    forecast own version versions
     """.split()
 )
 
