@@ -50,6 +50,7 @@ from knowledge.text import (
     content_stems,
     is_generic,
     stem,
+    strip_emoji_codes,
     words,
 )
 from knowledge.tokens import (
@@ -551,7 +552,7 @@ class Index:
 
     def parse(self, question: str) -> Query:
         """Normalise a question into weighted content stems (typos corrected, aliases applied)."""
-        raw = words(question[:MAX_QUESTION_CHARS])
+        raw = words(strip_emoji_codes(question[:MAX_QUESTION_CHARS]))
         corrected_tokens = [self._correct(t) for t in raw]
         corrections = tuple((a, b) for a, b in zip(raw, corrected_tokens, strict=True) if a != b)
         # One or two letters the fact base never uses ("hw", "r") are noise, not a topic.

@@ -14,6 +14,9 @@ from collections.abc import Iterable, Mapping
 # Slack wraps mentions, channels, links and broadcasts in angle brackets; keep only the
 # human-readable label (if any) so a question reads as the person typed it.
 _SLACK_LINK = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
+# Slack writes emoji as short codes (":thinking_face:", ":+1::skin-tone-2:"); they are tone,
+# not topic. A code holds a letter (or is :+1: / :-1:), so "10:30:15" is left alone.
+_EMOJI_CODE = re.compile(r":(?:[+-]1|(?=[a-z0-9_+'-]*[a-z])[a-z0-9_+'-]+):")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
 # Possessive and contraction endings are noise for matching ("Ukraine’s" ~ "Ukraine").
 _POSSESSIVE = re.compile(r"'s\b|s'(?=\s|$)")
@@ -65,6 +68,11 @@ def strip_slack_markup(text: str) -> str:
         return " "  # a bare link: the address is not part of the question
 
     return html.unescape(_SLACK_LINK.sub(label, text))
+
+
+def strip_emoji_codes(text: str) -> str:
+    """Drop Slack's emoji short codes from a message (`fold` leaves them: articles have none)."""
+    return _EMOJI_CODE.sub(" ", text)
 
 
 def fold(text: str) -> str:

@@ -63,6 +63,7 @@ def test_typos_spelling_variants_and_slack_markup_are_tolerated(answerer: Answer
         "what did zelenksy say about the deal",
         "<@U07ABCDEF> what did *Zelensky* say about the deal?",
         "WHAT DID ZELENSKIY SAY ABOUT THE DEAL",
+        ":thinking_face: what did zelensky say about the deal :pray::skin-tone-3:",
     ]:
         assert answerer.answer(variant).citations[0] == plain.citations[0], variant
 

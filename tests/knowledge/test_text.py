@@ -1,4 +1,4 @@
-from knowledge.text import AliasMap, fold, strip_slack_markup, words
+from knowledge.text import AliasMap, fold, strip_emoji_codes, strip_slack_markup, words
 
 
 def test_slack_markup_keeps_only_readable_labels() -> None:
@@ -66,3 +66,12 @@ def test_a_separated_phrasal_verb_is_put_back_together() -> None:
     assert aliases.rejoin(words("turn down the plan")) == words("turn down the plan")
     far = words("turn to the plan and the talks down the line")
     assert aliases.rejoin(far) == far
+
+
+def test_slack_emoji_codes_are_dropped_but_times_are_kept() -> None:
+    assert words(strip_emoji_codes(":eyes: who rejected it :thinking_face: :+1::skin-tone-2:")) == [
+        "who",
+        "rejected",
+        "it",
+    ]
+    assert words(strip_emoji_codes("talks at 10:30:15")) == ["talks", "at", "10", "30", "15"]
