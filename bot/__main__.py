@@ -9,6 +9,7 @@ factory `bot.server:create_app()`, the web process's own composition root.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,5 +157,18 @@ def _socket_mode(settings: Settings, console: Console) -> int:
     return 1
 
 
+def run() -> int:
+    """`main()` for the real process: a reader that stops early (`| head`) ends it quietly."""
+    try:
+        status = main()
+        sys.stdout.flush()  # here, so that a closed pipe is seen while it can be handled
+        return status
+    except BrokenPipeError:
+        # What is still buffered cannot be written; point stdout at nothing so that the
+        # interpreter's own flush at exit does not fail with a second traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -50,6 +50,7 @@ from knowledge.text import (
     content_stems,
     is_generic,
     stem,
+    strip_emoji_codes,
     words,
 )
 from knowledge.tokens import (
@@ -249,7 +250,12 @@ def subject_stems(base: FactBase, aliases: AliasMap) -> frozenset[str]:
     Zelensky think of the US-backed plan?"), so a fact that answers it without repeating them
     should not lose for it; the words that say what is asked about keep their weight."""
     titles = [piece.title for source in base.sources.values() for piece in source.pieces]
-    counts = Counter(s for t in titles for s in set(content_stems(aliases.apply(words(t)))))
+    # Before and after aliases: "peace plan" may become "plan", yet people still say "peace".
+    counts = Counter(
+        s
+        for t in titles
+        for s in set(content_stems(words(t))) | set(content_stems(aliases.apply(words(t))))
+    )
     return frozenset(s for s, n in counts.items() if n >= 2 and 2 * n >= len(titles))
 
 
@@ -546,13 +552,12 @@ class Index:
 
     def parse(self, question: str) -> Query:
         """Normalise a question into weighted content stems (typos corrected, aliases applied)."""
-        raw = words(question[:MAX_QUESTION_CHARS])
+        raw = words(strip_emoji_codes(question[:MAX_QUESTION_CHARS]))
         corrected_tokens = [self._correct(t) for t in raw]
         corrections = tuple((a, b) for a, b in zip(raw, corrected_tokens, strict=True) if a != b)
         # One or two letters the fact base never uses ("hw", "r") are noise, not a topic.
-        tokens = [
-            t for t in self.aliases.apply(corrected_tokens) if len(t) > 2 or t in self._vocabulary
-        ]
+        rewritten = self.aliases.apply(self.aliases.rejoin(corrected_tokens))
+        tokens = [t for t in rewritten if len(t) > 2 or t in self._vocabulary]
         generic: dict[str, bool] = {}
         for token in tokens:
             if token not in STOPWORDS:

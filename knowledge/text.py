@@ -14,6 +14,9 @@ from collections.abc import Iterable, Mapping
 # Slack wraps mentions, channels, links and broadcasts in angle brackets; keep only the
 # human-readable label (if any) so a question reads as the person typed it.
 _SLACK_LINK = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
+# Slack writes emoji as short codes (":thinking_face:", ":+1::skin-tone-2:"); they are tone,
+# not topic. A code holds a letter (or is :+1: / :-1:), so "10:30:15" is left alone.
+_EMOJI_CODE = re.compile(r":(?:[+-]1|(?=[a-z0-9_+'-]*[a-z])[a-z0-9_+'-]+):")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
 # Possessive and contraction endings are noise for matching ("Ukraine’s" ~ "Ukraine").
 _POSSESSIVE = re.compile(r"'s\b|s'(?=\s|$)")
@@ -46,7 +49,7 @@ STOPWORDS = frozenset(
     tho though everyone everybody never one ones play plays role figure effort efforts sure
     making weigh weighed us link links url remind reminder ngl idk imo imho fyi lmk honestly
     confused curious wondering recap lmao omg hiya dunno gotta inside within among across
-    toward towards onto via
+    toward towards onto via per
     """.split()
 )
 
@@ -65,6 +68,11 @@ def strip_slack_markup(text: str) -> str:
         return " "  # a bare link: the address is not part of the question
 
     return html.unescape(_SLACK_LINK.sub(label, text))
+
+
+def strip_emoji_codes(text: str) -> str:
+    """Drop Slack's emoji short codes from a message (`fold` leaves them: articles have none)."""
+    return _EMOJI_CODE.sub(" ", text)
 
 
 def fold(text: str) -> str:
@@ -94,6 +102,12 @@ def stem(token: str) -> str:
     return token[:STEM_LENGTH]
 
 
+# The particles of phrasal verbs, and how many words of object may stand between verb and
+# particle ("turn *the peace plan* down").
+_PARTICLES = frozenset({"down", "out", "back", "off", "up", "away", "aside"})
+_MAX_OBJECT_WORDS = 3
+
+
 class AliasMap:
     """Maps spelling variants and synonyms (single words or phrases) to one canonical form."""
 
@@ -106,6 +120,11 @@ class AliasMap:
                 if key and key != target:
                     self._phrases[key] = target
         self._longest = max((len(k) for k in self._phrases), default=0)
+        # Phrasal verbs whose particle may stand after the object: "turn the plan down".
+        self._separable: dict[str, set[str]] = {}
+        for key in self._phrases:
+            if len(key) == 2 and key[1] in _PARTICLES:
+                self._separable.setdefault(key[0], set()).add(key[1])
 
     @property
     def variant_words(self) -> set[str]:
@@ -115,6 +134,23 @@ class AliasMap:
             found.update(key)
             found.update(target)
         return found
+
+    def rejoin(self, tokens: list[str]) -> list[str]:
+        """`tokens` with each separated phrasal verb put back together ("turn the plan down" ->
+        "turn down the plan"), so that `apply` sees the phrase. Used on questions: people split
+        these verbs, while the curated phrasings can always be written whole."""
+        if not self._separable:
+            return tokens
+        out = list(tokens)
+        for i, token in enumerate(out):
+            particles = self._separable.get(token)
+            if not particles or (i + 1 < len(out) and out[i + 1] in particles):
+                continue
+            for j in range(i + 2, min(i + 2 + _MAX_OBJECT_WORDS, len(out))):
+                if out[j] in particles:
+                    out.insert(i + 1, out.pop(j))
+                    break
+        return out
 
     def apply(self, tokens: list[str]) -> list[str]:
         """Rewrite `tokens`, replacing the longest matching variant phrase at each position."""
@@ -171,7 +207,7 @@ GENERIC = frozenset(
     surprise take tend thing think throw tight totally touch tough true try turn uneasy
     unhappy unlikely unsure upset use usual very want watch way well whole wide willing wish
     wonder work worried worry worse worth write wrong yet beyond stake stakes earlier predict
-    forecast
+    forecast own version versions
     """.split()
 )
 

@@ -158,3 +158,26 @@ def test_in_a_terminal_the_shell_greets_prompts_answers_and_quits() -> None:
     assert text.startswith("peacebot: ask about the articles")
     assert "Moscow has firmly rejected" in text
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
+    # `python -m bot ask < questions | head -1`: the pipe closes while answers are still coming.
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
+    environment["PEACEBOT_STATE_DIR"] = str(TEST_STATE)
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "ask"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=environment,
+    ) as process:
+        assert process.stdin and process.stdout and process.stderr
+        # Fits the pipe's buffer (64 KiB), so writing it all never waits for the reader.
+        process.stdin.write(b"who rejected the plan\n" * 2000)
+        process.stdin.close()
+        assert process.stdout.readline()  # the first answer came
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 1
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr

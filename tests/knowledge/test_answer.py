@@ -63,6 +63,7 @@ def test_typos_spelling_variants_and_slack_markup_are_tolerated(answerer: Answer
         "what did zelenksy say about the deal",
         "<@U07ABCDEF> what did *Zelensky* say about the deal?",
         "WHAT DID ZELENSKIY SAY ABOUT THE DEAL",
+        ":thinking_face: what did zelensky say about the deal :pray::skin-tone-3:",
     ]:
         assert answerer.answer(variant).citations[0] == plain.citations[0], variant
 
@@ -110,6 +111,7 @@ def test_a_why_question_gets_the_fact_that_gives_the_reason(answerer: Answerer) 
         "how come russia rejected it",
         "why did moscow say no",
         "can you explain why russia rejected the plan",
+        "why did the kremlin turn the plan down?",
     ):
         answer = answerer.answer(question)
         assert answer.answered and answer.citations[0].fact_id == "russia-why-rejected", question
@@ -128,6 +130,10 @@ def test_the_story_s_own_subject_is_context_not_what_is_asked(answerer: Answerer
     answer = answerer.answer("where's the cease-fire line in the US-backed plan")
     assert answer.answered
     assert answer.citations[0].fact_id == "plan-ceasefire"
+    # Titles are read before aliases too: "peace plan" becomes "plan", but "peace" is the story.
+    answer = answerer.answer("what could happen if the peace effort fails?")
+    assert answer.answered
+    assert answer.citations[0].fact_id == "risk-of-collapse"
 
 
 def test_an_unknown_word_meets_only_inflections_of_known_ones(answerer: Answerer) -> None:

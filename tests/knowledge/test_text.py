@@ -1,4 +1,4 @@
-from knowledge.text import AliasMap, fold, strip_slack_markup, words
+from knowledge.text import AliasMap, fold, strip_emoji_codes, strip_slack_markup, words
 
 
 def test_slack_markup_keeps_only_readable_labels() -> None:
@@ -48,3 +48,30 @@ def test_aliases_prefer_the_longest_phrase() -> None:
         "say",
     ]
     assert aliases.apply(words("did the UK say")) == ["did", "the", "british", "say"]
+
+
+def test_a_separated_phrasal_verb_is_put_back_together() -> None:
+    aliases = AliasMap({"reject": ["turn down", "shot down"], "withdraw": ["pull back"]})
+    assert aliases.apply(aliases.rejoin(words("why did they turn the peace plan down"))) == [
+        "why",
+        "did",
+        "they",
+        "reject",
+        "the",
+        "peace",
+        "plan",
+    ]
+    assert aliases.rejoin(words("pull the troops back")) == ["pull", "back", "the", "troops"]
+    # Already whole, or too far apart to be one verb: left alone.
+    assert aliases.rejoin(words("turn down the plan")) == words("turn down the plan")
+    far = words("turn to the plan and the talks down the line")
+    assert aliases.rejoin(far) == far
+
+
+def test_slack_emoji_codes_are_dropped_but_times_are_kept() -> None:
+    assert words(strip_emoji_codes(":eyes: who rejected it :thinking_face: :+1::skin-tone-2:")) == [
+        "who",
+        "rejected",
+        "it",
+    ]
+    assert words(strip_emoji_codes("talks at 10:30:15")) == ["talks", "at", "10", "30", "15"]
