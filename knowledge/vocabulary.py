@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from knowledge.text import STOPWORDS
+from knowledge.text import STOPWORDS, is_generic
 
 
 def plausible_typo(typed: str, known: str) -> bool:
@@ -56,8 +56,8 @@ class Vocabulary:
         ("plna" -> "plan"): a content word one other letter away from another ("pope", "hope")
         is more often a different word than a typo, but a swapped pair is rarely a real word.
         """
-        if len(token) <= 3 or token in self._rank or token.isdigit():
-            return token
+        if len(token) <= 3 or token in self._rank or token.isdigit() or is_generic(token):
+            return token  # an everyday word ("expect") is a word, not a slip for "expert"
         if len(token) == 4:
             close = [
                 (distance, rank, known)

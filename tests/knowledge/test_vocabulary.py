@@ -24,3 +24,10 @@ def test_a_four_letter_word_one_other_letter_away_is_left_alone() -> None:
 def test_longer_words_allow_one_edit() -> None:
     assert VOCABULARY.correct("futre") == "future"
     assert VOCABULARY.correct("sanctoins") == "sanctions"
+
+
+def test_an_everyday_word_is_not_taken_for_a_slip() -> None:
+    vocabulary = Vocabulary(["expert", "experts"])
+    assert vocabulary.correct("expect") == "expect"
+    assert vocabulary.correct("expected") == "expected"
+    assert vocabulary.correct("exeprt") == "expert"
