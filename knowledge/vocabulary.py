@@ -56,7 +56,9 @@ class Vocabulary:
         ("plna" -> "plan"): a content word one other letter away from another ("pope", "hope")
         is more often a different word than a typo, but a swapped pair is rarely a real word.
         """
-        if len(token) <= 3 or token in self._rank or token.isdigit() or is_generic(token):
+        if len(token) <= 3 or token in self._rank or token.isdigit():
+            return token
+        if len(token) > 4 and is_generic(token):
             return token  # an everyday word ("expect") is a word, not a slip for "expert"
         if len(token) == 4:
             close = [

@@ -22,7 +22,7 @@ from knowledge.evaluation import load_questions
 from knowledge.index import Index, _closeness_ceiling
 from knowledge.index_cache import cache_path, load_index
 from knowledge.models import FactBase
-from knowledge.text import STOPWORDS, stem
+from knowledge.text import STOPWORDS, is_generic, stem
 from knowledge.vocabulary import Vocabulary, plausible_typo
 from tests.conftest import DATA
 
@@ -151,6 +151,8 @@ def test_closeness_ceiling_bounds_token_set_ratio() -> None:
 def _correct_by_scanning(vocabulary: Vocabulary, token: str) -> str:
     """The typo correction as it was: every known word compared."""
     if len(token) <= 3 or token in vocabulary or token.isdigit():
+        return token
+    if len(token) > 4 and is_generic(token):
         return token
     if len(token) == 4:
         choices, limit = sorted(STOPWORDS), 1
