@@ -31,6 +31,7 @@ DEFAULT_QUESTION_FILES = [
         "holdout2.toml",
         "holdout3.toml",
         "holdout4.toml",
+        "holdout5.toml",
     )
 ]
 

@@ -15,6 +15,7 @@ QUESTION_FILES = [
     "holdout2.toml",
     "holdout3.toml",
     "holdout4.toml",
+    "holdout5.toml",
 ]
 ANSWERABLE_STYLES = {"fragment", "full", "typo", "paraphrase", "slack", "casual", "variant", "both"}
 
@@ -39,17 +40,21 @@ def test_labelled_set_is_large_enough() -> None:
         assert sum(q.style == style for q in questions) >= 10, style
 
 
-# The target is 95% right first citations and 95% right declines; neither is met yet.
-# Floors are the measured counts (README, "Quality"): tuning set 151/184 and 60/61, holdout
-# 69/82 and 28/29, holdout 2 69/92 and 35/38, holdout 3 87/110 and 40/45, holdout 4 (never
-# looked into) 81/110 and 42/45. Any regression fails; raise them when the bot improves.
+# The target is 95% right first citations and 95% right declines; neither is met yet
+# on the sets nobody tuned for. Floors are the measured counts (README, "Quality"); any
+# regression fails; raise them when the bot improves.
 FLOORS = {
-    "questions.toml": (151, 60),
-    "holdout.toml": (69, 28),
-    "holdout2.toml": (69, 35),
-    "holdout3.toml": (87, 40),
-    "holdout4.toml": (81, 42),
+    "questions.toml": (164, 60),
+    "holdout.toml": (73, 28),
+    "holdout2.toml": (71, 36),
+    "holdout3.toml": (99, 41),
+    "holdout4.toml": (85, 43),
+    "holdout5.toml": (78, 41),
 }
+
+
+# Only their totals are ever read (see README, "Quality").
+UNREAD = {"holdout2.toml", "holdout4.toml", "holdout5.toml"}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
@@ -57,7 +62,8 @@ def test_accuracy_does_not_regress(answerer: Answerer, name: str) -> None:
     outcomes = evaluate(answerer, load_questions(DATA / name))
     right_first = sum(o.right for o in outcomes if o.question.answerable)
     right_declines = sum(o.right for o in outcomes if not o.question.answerable)
-    wrong = [o.question.text for o in outcomes if not o.right]
+    # The sets kept as honest measures must stay unread: a failure there gives counts only.
+    wrong = "(not listed)" if name in UNREAD else [o.question.text for o in outcomes if not o.right]
     min_first, min_declines = FLOORS[name]
     assert right_first >= min_first, f"{right_first} right first citations; wrong: {wrong}"
     assert right_declines >= min_declines, f"{right_declines} right declines; wrong: {wrong}"
