@@ -51,15 +51,29 @@ class Vocabulary:
         """The known word `token` was probably meant to be, or `token` itself.
 
         Edits are counted with OSA distance (swapping two neighbours is one edit): one edit up
-        to eight letters, two beyond. Words of three letters are left alone, and four-letter
-        words are only corrected into filler ("waht" -> "what") or by swapping two neighbours
-        ("plna" -> "plan"): a content word one other letter away from another ("pope", "hope")
-        is more often a different word than a typo, but a swapped pair is rarely a real word.
+        to eight letters, two beyond. Three-letter words are only corrected into filler by
+        swapping two neighbours ("teh" -> "the"). Four-letter words are only corrected into
+        filler ("waht" -> "what"), by swapping two neighbours ("plna" -> "plan") or by doubling
+        a letter ("anex" -> "annex"): a content word one other letter away from another
+        ("pope", "hope") is more often a different word than a typo. A word ending in "s" that
+        is no known word's typo is tried without it: "ukrianes" is "Ukraine's" typed in a hurry.
         """
-        if len(token) <= 3 or token in self._rank or token.isdigit():
+        if len(token) <= 2 or token in self._rank or token.isdigit():
             return token
+        if len(token) == 3:
+            swapped = [token[1] + token[0] + token[2], token[0] + token[2] + token[1]]
+            return next((w for w in swapped if w in STOPWORDS), token)
         if len(token) > 4 and is_generic(token):
             return token  # an everyday word ("expect") is a word, not a slip for "expert"
+        corrected = self._nearest(token)
+        if corrected == token and token.endswith("s") and len(token) > 5:
+            without = self.correct(token[:-1])
+            if without != token[:-1]:
+                return without
+        return corrected
+
+    def _nearest(self, token: str) -> str:
+        """The closest known word within the edits `correct` allows, or `token`."""
         if len(token) == 4:
             close = [
                 (distance, rank, known)
@@ -71,8 +85,9 @@ class Vocabulary:
             if close:
                 return min(close)[2]
             swapped = [token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(3)]
-            known_swaps = [known for known in swapped if known in self._rank]
-            return min(known_swaps, key=self._rank.__getitem__) if known_swaps else token
+            doubled = [token[: i + 1] + token[i:] for i in range(4)]
+            known_slips = [known for known in swapped + doubled if known in self._rank]
+            return min(known_slips, key=self._rank.__getitem__) if known_slips else token
         limit = 1 if len(token) <= 8 else 2
         firsts = {token[0], token[1]}  # the first letter, or the second when the two swapped
         close = []

@@ -150,13 +150,26 @@ def test_closeness_ceiling_bounds_token_set_ratio() -> None:
 
 def _correct_by_scanning(vocabulary: Vocabulary, token: str) -> str:
     """The typo correction as it was: every known word compared."""
-    if len(token) <= 3 or token in vocabulary or token.isdigit():
+    if len(token) <= 2 or token in vocabulary or token.isdigit():
         return token
+    if len(token) == 3:
+        swaps = [token[1] + token[0] + token[2], token[0] + token[2] + token[1]]
+        return next((w for w in swaps if w in STOPWORDS), token)
     if len(token) > 4 and is_generic(token):
         return token
+    corrected = _nearest_by_scanning(vocabulary, token)
+    if corrected == token and token.endswith("s") and len(token) > 5:
+        without = _correct_by_scanning(vocabulary, token[:-1])
+        if without != token[:-1]:
+            return without
+    return corrected
+
+
+def _nearest_by_scanning(vocabulary: Vocabulary, token: str) -> str:
     if len(token) == 4:
         choices, limit = sorted(STOPWORDS), 1
         swaps = [token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(3)]
+        swaps += [token[: i + 1] + token[i:] for i in range(4)]  # a letter doubled
         known = [w for w in vocabulary.ranked if w in swaps]
         if known and not any(
             plausible_typo(token, w) and OSA.distance(token, w) <= 1 for w in choices
@@ -188,6 +201,7 @@ def test_bucketed_typo_correction_equals_scanning_the_vocabulary(index: Index) -
             word[:i] + "e" + word[i:],  # inserted
             word[1] + word[0] + word[2:],  # first two swapped
         ]
-    tokens += ["zelenksy", "biden", "lavorv", "waht", "sanctoins", "precondtions"]
+    tokens += ["zelenksy", "biden", "lavorv", "waht", "sanctoins", "precondtions", "teh", "anex"]
+    tokens += ["ukrianes", "refrendums", "nad", "pope"]
     for token in tokens:
         assert vocabulary.correct(token) == _correct_by_scanning(vocabulary, token), token

@@ -31,3 +31,11 @@ def test_an_everyday_word_is_not_taken_for_a_slip() -> None:
     assert vocabulary.correct("expect") == "expect"
     assert vocabulary.correct("expected") == "expected"
     assert vocabulary.correct("exeprt") == "expert"
+
+
+def test_short_slips_and_a_hurried_possessive_are_read_right() -> None:
+    vocabulary = Vocabulary(["annex", "ukraine", "plan"])
+    assert vocabulary.correct("teh") == "the"  # three letters: only a swap, only into filler
+    assert vocabulary.correct("pln") == "pln"
+    assert vocabulary.correct("anex") == "annex"  # a doubled letter left out
+    assert vocabulary.correct("ukrianes") == "ukraine"  # "Ukraine's", swapped, no apostrophe
