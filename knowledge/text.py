@@ -19,7 +19,7 @@ _SLACK_LINK = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
 _EMOJI_CODE = re.compile(r":(?:[+-]1|(?=[a-z0-9_+'-]*[a-z])[a-z0-9_+'-]+):")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
 # Possessive and contraction endings are noise for matching ("Ukraine’s" ~ "Ukraine").
-_POSSESSIVE = re.compile(r"'s\b|s'(?=\s|$)")
+_POSSESSIVE = re.compile(r"'s\b|(?<=s)'(?=\s|$)")  # "Russia's", "allies'" (the s stays)
 _WORD = re.compile(r"[^\W_]+")
 # The country in capitals ("US-backed", "U.S."), told apart from the pronoun before folding.
 _US = re.compile(r"\bU\.S\.(?!\w)|\bUS\b")
@@ -49,7 +49,8 @@ STOPWORDS = frozenset(
     tho though everyone everybody never one ones play plays role figure effort efforts sure
     making weigh weighed us link links url remind reminder ngl idk imo imho fyi lmk honestly
     confused curious wondering recap lmao omg hiya dunno gotta inside within among across
-    toward towards onto via per
+    toward towards onto via per whose either neither smth sth abt afaik iirc fwiw wdym rn
+    cuz coz
     """.split()
 )
 

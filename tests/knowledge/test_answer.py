@@ -140,3 +140,14 @@ def test_an_unknown_word_meets_only_inflections_of_known_ones(answerer: Answerer
     # "mediated" is not "media" with an ending; "planned" is "plan" with one.
     assert not answerer.answer("who mediated the istanbul talks").answered
     assert answerer.answer("what is planned for crimea and donbas?").answered
+
+
+def test_function_words_and_chat_abbreviations_weigh_nothing(answerer: Answerer) -> None:
+    # "whose", "either", "abt" said nothing about the topic but weighed like rare words.
+    for question, fact_id in [
+        ("whose troops would patrol the demilitarised zone?", "plan-demilitarized-zone"),
+        ("anything on the donbas region in either piece?", "plan-crimea-donbas-talks"),
+        ("wat did lavorv tell tass abt negotiatons", "lavrov-quote-ready-to-negotiate"),
+    ]:
+        answer = answerer.answer(question)
+        assert answer.answered and answer.citations[0].fact_id == fact_id, question

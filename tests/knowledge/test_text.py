@@ -75,3 +75,14 @@ def test_slack_emoji_codes_are_dropped_but_times_are_kept() -> None:
         "it",
     ]
     assert words(strip_emoji_codes("talks at 10:30:15")) == ["talks", "at", "10", "30", "15"]
+
+
+def test_a_plural_possessive_keeps_its_s() -> None:
+    assert words("the allies' concerns and Russia's demands") == [
+        "the",
+        "allies",
+        "concerns",
+        "and",
+        "russia",
+        "demands",
+    ]
