@@ -32,6 +32,8 @@ DEFAULT_QUESTION_FILES = [
         "holdout3.toml",
         "holdout4.toml",
         "holdout5.toml",
+        "tuning2.toml",
+        "tuning3.toml",
     )
 ]
 
