@@ -97,6 +97,10 @@ MAX_LOOKED = 30_000
 # common word with a question about something else ("price of apple stock today"). Leaving such
 # entries out also spares the search from ranking thousands of them that tie on that word.
 MIN_HIT_COVERAGE = 0.25
+# A heavy term held by at most this many entries is "rare": the entries holding one are sorted
+# into groups by what they hold (see `Index._groups`) instead of intersecting posting lists
+# for each group, most of which would hold one or two of them (a place name, say).
+RARE_POSTINGS = 1024
 _BUILD_CHUNK = 256  # facts (or passages) tokenised in one pass
 _FACT, _PASSAGE, _HEADING = 0, 1, 2
 _KIND_FACTOR = (1.0, PASSAGE_WEIGHT, HEADING_WEIGHT)
@@ -175,6 +179,9 @@ class _Group:
     phrased: list[Term]  # the heavy terms the group holds in a phrasing
     light_mass: float  # the light terms' IDF and weight (assumed in every phrasing)
     light_weight: float
+    # Rank order: the entries it describes exactly, when known (see `Index._groups`); None:
+    # the entries holding `lists`, found by intersecting posting lists.
+    members: list[int] | None
 
 
 class _Search:
@@ -608,16 +615,32 @@ class Index:
         hits.sort(key=lambda h: (-h.score, h.key))  # type: ignore[union-attr]
         return hits  # type: ignore[return-value]
 
-    def _groups(self, terms: list[Term], total: float) -> tuple[list[_Group], list[Term]]:
-        """The groups of entries to visit, highest ceiling first, and the light terms."""
+    def _groups(
+        self, terms: list[Term], total: float, lookup: Lookup
+    ) -> tuple[list[_Group], list[Term]]:
+        """The groups of entries to visit, highest ceiling first, and the light terms.
+
+        The entries holding a rare heavy term are few: they are sorted by exactly which heavy
+        terms they hold, and where (`Lookup.states`), and each such set is a group listing just
+        them, so only the groups some entry describes exist and none is intersected. The other
+        groups leave the rare terms out and intersect posting lists as before; an entry met
+        there that holds a rare term was met first in its own group (whose ceiling is higher),
+        or could not make the hits there and cannot here either."""
         known = sorted((t for t in terms if t.ids), key=lambda t: -t.weight)
         heavy, light = known[:MAX_GROUP_TERMS], known[MAX_GROUP_TERMS:]
         light_weight = sum(t.weight for t in light)
         light_mass = sum(t.mass for t in light)
-        groups = []
+        rare = [t for t in heavy if lookup.size(t, ANYWHERE) <= RARE_POSTINGS]
         # For each heavy term: absent (0), held only outside the phrasings (1), or held in a
         # phrasing (2). Light terms are assumed held in a phrasing by every entry.
-        for states in itertools.product((0, 1, 2), repeat=len(heavy)):
+        choices = [(0,) if t in rare else (0, 1, 2) for t in heavy]
+        members: dict[tuple[int, ...], list[int] | None] = dict.fromkeys(
+            itertools.product(*choices)
+        )
+        if rare:
+            members.update(lookup.states(heavy, rare))
+        groups = []
+        for states, ranks in members.items():
             if not light and not any(states):
                 continue
             covered, mass, phrased = light_weight, light_mass, light_weight
@@ -645,6 +668,7 @@ class Index:
                     held,
                     light_mass,
                     light_weight,
+                    ranks,
                 )
             )
         # Adding a term, or moving one into a phrasing, never lowers a ceiling: sorted so, an
@@ -655,13 +679,13 @@ class Index:
     def _top(self, query: Query, limit: int) -> list[Hit]:
         search = _Search(self, query, limit)
         total, best = search.total, search.best
-        groups, light = self._groups(search.terms, total)
+        lookup = Lookup(self._postings, self._lightest)
+        groups, light = self._groups(search.terms, total, lookup)
         seen: set[int] = set()
         scored = 0
         order, kinds, keys = self._order, self._kinds, self._keys
         first_phrasing, phrase_text = self._first_phrasing, self._phrase_text
-        phrase_starts = self._phrase_starts
-        lookup = Lookup(self._postings, self._lightest)
+        phrase_starts, lightest = self._phrase_starts, self._lightest
         light_ids = {i for term in light for i in term.ids}
         for group in groups:
             if best.beats(group.ceiling):
@@ -677,7 +701,11 @@ class Index:
             # locals that change only when a hit is added.
             fixed, phrase = (W_COVERAGE + W_CLOSENESS) * coverage, W_PHRASE * mass
             floor, tie_floor, worst_key = best.floor, best.tie_floor, best.worst_key
-            for rank, weight, phrasing in lookup.group(group.lists, light):
+            if group.members is None:
+                entries = lookup.group(group.lists, light)
+            else:
+                entries = ((rank, lightest[rank], UNSURE) for rank in group.members)
+            for rank, weight, phrasing in entries:
                 if mass > 0:
                     ceiling = 100 * (
                         fixed + phrase / ((weight if weight > mass else mass) + unmatched)

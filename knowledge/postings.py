@@ -42,6 +42,7 @@ _SWITCH_AFTER = 256
 # An intersection of bitmaps with at most this many members is listed once and remembered.
 _EAGER_BITS = 4096
 _SWITCH_RATIO = 32
+_BIT_TEST_COST = 4  # a bit test in a Python loop, in C set lookups (see `Lookup._held`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +183,40 @@ class Lookup:
             self._bitmaps[key] = bitmap
         return self._bitmaps[key]
 
+    def states(self, terms: list[Term], rare: list[Term]) -> dict[tuple[int, ...], list[int]]:
+        """The entries holding any `rare` term, by which of `terms` they hold and where: per
+        term 0 (not at all), 1 (only outside the phrasings) or 2 (in a phrasing); each list
+        in rank order.
+
+        Rare terms have short lists, so this touches few entries: a membership test per entry
+        and term (a bitmap's bit, or a C set intersection when the term's list is short too).
+        """
+        lists = self.postings.lists
+        pool = set().union(*(lists[ANYWHERE][i] for term in rare for i in term.ids))
+        codes = dict.fromkeys(pool, 0)  # rank -> sum of state * 3**place
+        for place, term in enumerate(terms):
+            for side in (ANYWHERE, PHRASED):
+                step = 3**place
+                for rank in self._held(term, side, pool):
+                    codes[rank] += step
+        by_code: dict[int, list[int]] = {}
+        for rank in sorted(codes):
+            by_code.setdefault(codes[rank], []).append(rank)
+        return {_digits(code, len(terms)): ranks for code, ranks in by_code.items()}
+
+    def _held(self, term: Term, side: int, pool: set[int]) -> set[int]:
+        """The ranks of `pool` holding `term` on `side`."""
+        held: set[int] = set()
+        for stem_id in term.ids:
+            posting = self.postings.lists[side][stem_id]
+            data = self.postings.bitmaps[side].get(stem_id)
+            # A bit test in Python costs about what four set lookups in C do.
+            if data is not None and _BIT_TEST_COST * len(pool) < len(posting):
+                held.update([r for r in pool if data[r >> 3] >> (r & 7) & 1])
+            else:
+                held.update(pool.intersection(posting))
+        return held
+
     def group(
         self, lists: list[tuple[Term, int]], light: list[Term]
     ) -> Iterator[tuple[int, float, int]]:
@@ -297,6 +332,15 @@ class Lookup:
                 found = [r for r in parent if r in members]
         self._founds[key] = found
         return found
+
+
+def _digits(code: int, count: int) -> tuple[int, ...]:
+    """`count` base-3 digits of `code`, the lowest first."""
+    digits = []
+    for _ in range(count):
+        code, digit = divmod(code, 3)
+        digits.append(digit)
+    return tuple(digits)
 
 
 def _bitmap(ranks: Sequence[int], size: int) -> bytes:
