@@ -694,6 +694,7 @@ class Index:
             if coverage < MIN_HIT_COVERAGE - 1e-4:  # (a hit's coverage is rounded to 4 places)
                 continue  # no entry of the group covers enough to be a hit
             missing = self._missing_chars(search, group, light_ids)
+            closeness_terms: dict[int, float] = {}  # for `_ruled_out`, by phrasing length
             exact_of: dict[bytes, tuple[float, float]] = {}  # by phrasing text: its weight, ceiling
             # This loop runs for every entry looked at (thousands, for a question that many
             # entries match about equally badly), so the group's ceiling at an entry's weight
@@ -742,7 +743,9 @@ class Index:
                         exact *= factor
                     if exact < floor or (exact < tie_floor and key > worst_key):
                         continue
-                elif missing and self._ruled_out(search, position, group, missing, factor, key):
+                elif missing and self._ruled_out(
+                    search, position, group, missing, factor, key, closeness_terms
+                ):
                     continue
                 hit = self._score(position, search)
                 scored += 1
@@ -773,7 +776,14 @@ class Index:
         return sum(lengths) + len(lengths) - 1 if lengths else 0
 
     def _ruled_out(
-        self, search: _Search, position: int, group: _Group, missing: int, factor: float, key: str
+        self,
+        search: _Search,
+        position: int,
+        group: _Group,
+        missing: int,
+        factor: float,
+        key: str,
+        closeness_terms: dict[int, float],
     ) -> bool:
         """Whether an entry met first in `group` cannot enter the best hits, phrasing by
         phrasing: cheaper than scoring it (no sets, no sums over its stems).
@@ -787,6 +797,9 @@ class Index:
         lacks leaves that much of the question unmatched). The entry's score is that of its
         best phrasing, so it is ruled out if every phrasing is; most entries that tie on the
         terms they hold are, when the question has words they lack.
+
+        `closeness_terms` is the group's memo of the closeness part of a ceiling by phrasing
+        length (empty at first).
         """
         best, flat = search.best, self._flat
         weights, chars = self._phrase_weights, self._phrase_chars
@@ -795,11 +808,27 @@ class Index:
         first = self._first_phrasing[position]
         start = self._offsets[position]
         at = start + 1 + flat[start]  # where the entry's first phrasing's stems start
+        # The first test rules out most phrasings: it is `_ceiling` and `best.beats` written
+        # out (the same arithmetic, so the same bound), its closeness term remembered per
+        # phrasing length for the group (`closeness_terms`), since it runs per phrasing.
+        floor = best.floor
+        tie_floor = best.tie_floor if key > best.worst_key else floor
+        coverage_term = W_COVERAGE * coverage
         for number, length in enumerate(flat[start + 1 : at], start=first):
             at += length
             weight = weights[number]
-            closeness = _closeness_ceiling(question, chars[number], missing)
-            if best.beats(_ceiling(coverage, mass, unmatched, weight, closeness) * factor, key):
+            if mass > 0:
+                closeness_term = closeness_terms.get(chars[number])
+                if closeness_term is None:
+                    closeness = _closeness_ceiling(question, chars[number], missing)
+                    closeness_term = closeness_terms[chars[number]] = (
+                        W_CLOSENESS * closeness * coverage
+                    )
+                jaccard = mass / ((weight if weight > mass else mass) + unmatched)
+                ceiling = 100 * (coverage_term + W_PHRASE * jaccard + closeness_term) * factor
+            else:
+                ceiling = _ceiling(coverage, mass, unmatched, weight) * factor
+            if ceiling < floor or ceiling < tie_floor:
                 continue
             closeness = self._closeness_at(search, number)
             if best.beats(_ceiling(coverage, mass, unmatched, weight, closeness) * factor, key):
