@@ -617,7 +617,7 @@ class Index:
 
     def _groups(
         self, terms: list[Term], total: float, lookup: Lookup
-    ) -> tuple[list[_Group], list[Term]]:
+    ) -> tuple[Iterator[_Group], list[Term]]:
         """The groups of entries to visit, highest ceiling first, and the light terms.
 
         The entries holding a rare heavy term are few: they are sorted by exactly which heavy
@@ -639,42 +639,45 @@ class Index:
         )
         if rare:
             members.update(lookup.states(heavy, rare))
-        groups = []
+        # Each group's ceiling first; the group itself is made only if the search gets to it.
+        ranked = []
         for states, ranks in members.items():
             if not light and not any(states):
                 continue
             covered, mass, phrased = light_weight, light_mass, light_weight
-            lists, held = [], []
             for term, state in zip(heavy, states, strict=True):
                 if state == 2:
                     covered += term.weight
                     mass += term.mass
                     phrased += term.weight
-                    lists.append((term, PHRASED))
-                    held.append(term)
                 elif state == 1:
                     covered += term.weight * ANSWER_SIDE_WEIGHT
-                    lists.append((term, ANYWHERE))
             unmatched = max(total - phrased, 0.0)
             ceiling = _ceiling(covered / total, mass, unmatched, 0.0)
-            groups.append(
-                _Group(
-                    ceiling,
-                    sum(states),
-                    lists,
-                    covered,
-                    mass,
-                    unmatched,
-                    held,
-                    light_mass,
-                    light_weight,
-                    ranks,
-                )
-            )
+            ranked.append((ceiling, sum(states), covered, mass, unmatched, states, ranks))
         # Adding a term, or moving one into a phrasing, never lowers a ceiling: sorted so, an
         # entry is met first in the group that describes it exactly.
-        groups.sort(key=lambda g: (-g.ceiling, -g.size))
-        return groups, light
+        ranked.sort(key=lambda item: (-item[0], -item[1]))
+        made = (
+            _Group(
+                ceiling,
+                size,
+                [
+                    (t, PHRASED if state == 2 else ANYWHERE)
+                    for t, state in zip(heavy, states, strict=True)
+                    if state
+                ],
+                covered,
+                mass,
+                unmatched,
+                [t for t, state in zip(heavy, states, strict=True) if state == 2],
+                light_mass,
+                light_weight,
+                ranks,
+            )
+            for ceiling, size, covered, mass, unmatched, states, ranks in ranked
+        )
+        return made, light
 
     def _top(self, query: Query, limit: int) -> list[Hit]:
         search = _Search(self, query, limit)

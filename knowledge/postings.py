@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import operator
 import re
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
@@ -42,7 +43,7 @@ _SWITCH_AFTER = 256
 # An intersection of bitmaps with at most this many members is listed once and remembered.
 _EAGER_BITS = 4096
 _SWITCH_RATIO = 32
-_BIT_TEST_COST = 4  # a bit test in a Python loop, in C set lookups (see `Lookup._held`)
+_BIT_TEST_COST = 2  # a rank's bit test (`_Pool.in_bitmap`), in C set lookups of postings
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,29 +193,28 @@ class Lookup:
         and term (a bitmap's bit, or a C set intersection when the term's list is short too).
         """
         lists = self.postings.lists
-        pool = set().union(*(lists[ANYWHERE][i] for term in rare for i in term.ids))
-        codes = dict.fromkeys(pool, 0)  # rank -> sum of state * 3**place
+        pool = _Pool(set().union(*(lists[ANYWHERE][i] for term in rare for i in term.ids)))
+        codes = dict.fromkeys(pool.ranks, 0)  # rank -> sum of state * 3**place
         for place, term in enumerate(terms):
             for side in (ANYWHERE, PHRASED):
                 step = 3**place
                 for rank in self._held(term, side, pool):
                     codes[rank] += step
         by_code: dict[int, list[int]] = {}
-        for rank in sorted(codes):
-            by_code.setdefault(codes[rank], []).append(rank)
+        for rank, code in codes.items():  # in rank order
+            by_code.setdefault(code, []).append(rank)
         return {_digits(code, len(terms)): ranks for code, ranks in by_code.items()}
 
-    def _held(self, term: Term, side: int, pool: set[int]) -> set[int]:
+    def _held(self, term: Term, side: int, pool: _Pool) -> set[int]:
         """The ranks of `pool` holding `term` on `side`."""
         held: set[int] = set()
         for stem_id in term.ids:
             posting = self.postings.lists[side][stem_id]
             data = self.postings.bitmaps[side].get(stem_id)
-            # A bit test in Python costs about what four set lookups in C do.
-            if data is not None and _BIT_TEST_COST * len(pool) < len(posting):
-                held.update([r for r in pool if data[r >> 3] >> (r & 7) & 1])
+            if data is not None and _BIT_TEST_COST * len(pool.ranks) < len(posting):
+                held.update(pool.in_bitmap(data))
             else:
-                held.update(pool.intersection(posting))
+                held.update(pool.members.intersection(posting))
         return held
 
     def group(
@@ -332,6 +332,25 @@ class Lookup:
                 found = [r for r in parent if r in members]
         self._founds[key] = found
         return found
+
+
+class _Pool:
+    """A few ranks, ascending, set up to be tested against bitmaps by C loops."""
+
+    def __init__(self, members: set[int]) -> None:
+        self.members = members
+        self.ranks = sorted(members)
+        # Each rank's byte in a bitmap, fetched all at once, and its bit in that byte. (An
+        # itemgetter of one item returns it, not a tuple of one: fewer than two go one by one.)
+        many = len(self.ranks) > 1
+        self._bytes = operator.itemgetter(*(rank >> 3 for rank in self.ranks)) if many else None
+        self._bits = [1 << (rank & 7) for rank in self.ranks]
+
+    def in_bitmap(self, data: bytes) -> Iterator[int]:
+        """The ranks whose bit is set in `data`, ascending."""
+        if self._bytes is None:
+            return iter([rank for rank in self.ranks if data[rank >> 3] >> (rank & 7) & 1])
+        return itertools.compress(self.ranks, map(operator.and_, self._bytes(data), self._bits))
 
 
 def _digits(code: int, count: int) -> tuple[int, ...]:

@@ -235,3 +235,14 @@ def test_set_bits_lists_every_set_bit_in_order(count: int) -> None:
     ranks = sorted(random.Random(count).sample(range(size), count))
     bitmap = sum(1 << rank for rank in ranks)
     assert list(postings._set_bits(bitmap, (size + 7) // 8)) == ranks
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 50])
+def test_a_pool_finds_its_ranks_in_a_bitmap(count: int) -> None:
+    size = 4_000
+    rng = random.Random(count)
+    members = set(rng.sample(range(size), count))
+    bitmap = postings._bitmap(sorted(rng.sample(range(size), 1500)), size)
+    pool = postings._Pool(members)
+    expected = [r for r in sorted(members) if bitmap[r >> 3] >> (r & 7) & 1]
+    assert list(pool.in_bitmap(bitmap)) == expected
