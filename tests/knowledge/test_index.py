@@ -228,9 +228,10 @@ def test_bucketed_typo_correction_equals_scanning_the_vocabulary(index: Index) -
         assert vocabulary.correct(token) == _correct_by_scanning(vocabulary, token), token
 
 
-@pytest.mark.parametrize("count", [0, 1, 5, 300, 2000, 9000])
+@pytest.mark.parametrize("count", [0, 1, 5, 16, 17, 300, 2000, 9000])
 def test_set_bits_lists_every_set_bit_in_order(count: int) -> None:
-    """Sparse bitmaps take the `bytes.find` path, dense ones the regex: both list every bit."""
+    """A few bits are listed highest first, sparse bitmaps by `bytes.find`, dense ones by the
+    regex: each way lists every bit."""
     size = 20_000
     ranks = sorted(random.Random(count).sample(range(size), count))
     bitmap = sum(1 << rank for rank in ranks)
