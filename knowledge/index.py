@@ -98,6 +98,10 @@ MAX_LOOKED = 30_000
 # common word with a question about something else ("price of apple stock today"). Leaving such
 # entries out also spares the search from ranking thousands of them that tie on that word.
 MIN_HIT_COVERAGE = 0.25
+# A heavy term held by at most this many entries is "rare": the entries holding one are sorted
+# into groups by what they hold (see `Index._groups`) instead of intersecting posting lists
+# for each group, most of which would hold one or two of them (a place name, say).
+RARE_POSTINGS = 1024
 _BUILD_CHUNK = 256  # facts (or passages) tokenised in one pass
 _FACT, _PASSAGE, _HEADING = 0, 1, 2
 _KIND_FACTOR = (1.0, PASSAGE_WEIGHT, HEADING_WEIGHT)
@@ -176,6 +180,9 @@ class _Group:
     phrased: list[Term]  # the heavy terms the group holds in a phrasing
     light_mass: float  # the light terms' IDF and weight (assumed in every phrasing)
     light_weight: float
+    # Rank order: the entries it describes exactly, when known (see `Index._groups`); None:
+    # the entries holding `lists`, found by intersecting posting lists.
+    members: list[int] | None
 
 
 class _Search:
@@ -613,60 +620,80 @@ class Index:
         hits.sort(key=lambda h: (-h.score, h.key))  # type: ignore[union-attr]
         return hits  # type: ignore[return-value]
 
-    def _groups(self, terms: list[Term], total: float) -> tuple[list[_Group], list[Term]]:
-        """The groups of entries to visit, highest ceiling first, and the light terms."""
+    def _groups(
+        self, terms: list[Term], total: float, lookup: Lookup
+    ) -> tuple[Iterator[_Group], list[Term]]:
+        """The groups of entries to visit, highest ceiling first, and the light terms.
+
+        The entries holding a rare heavy term are few: they are sorted by exactly which heavy
+        terms they hold, and where (`Lookup.states`), and each such set is a group listing just
+        them, so only the groups some entry describes exist and none is intersected. The other
+        groups leave the rare terms out and intersect posting lists as before; an entry met
+        there that holds a rare term was met first in its own group (whose ceiling is higher),
+        or could not make the hits there and cannot here either."""
         known = sorted((t for t in terms if t.ids), key=lambda t: -t.weight)
         heavy, light = known[:MAX_GROUP_TERMS], known[MAX_GROUP_TERMS:]
         light_weight = sum(t.weight for t in light)
         light_mass = sum(t.mass for t in light)
-        groups = []
+        rare = [t for t in heavy if lookup.size(t, ANYWHERE) <= RARE_POSTINGS]
         # For each heavy term: absent (0), held only outside the phrasings (1), or held in a
         # phrasing (2). Light terms are assumed held in a phrasing by every entry.
-        for states in itertools.product((0, 1, 2), repeat=len(heavy)):
+        choices = [(0,) if t in rare else (0, 1, 2) for t in heavy]
+        members: dict[tuple[int, ...], list[int] | None] = dict.fromkeys(
+            itertools.product(*choices)
+        )
+        if rare:
+            members.update(lookup.states(heavy, rare))
+        # Each group's ceiling first; the group itself is made only if the search gets to it.
+        ranked = []
+        for states, ranks in members.items():
             if not light and not any(states):
                 continue
             covered, mass, phrased = light_weight, light_mass, light_weight
-            lists, held = [], []
             for term, state in zip(heavy, states, strict=True):
                 if state == 2:
                     covered += term.weight
                     mass += term.mass
                     phrased += term.weight
-                    lists.append((term, PHRASED))
-                    held.append(term)
                 elif state == 1:
                     covered += term.weight * ANSWER_SIDE_WEIGHT
-                    lists.append((term, ANYWHERE))
             unmatched = max(total - phrased, 0.0)
             ceiling = _ceiling(covered / total, mass, unmatched, 0.0)
-            groups.append(
-                _Group(
-                    ceiling,
-                    sum(states),
-                    lists,
-                    covered,
-                    mass,
-                    unmatched,
-                    held,
-                    light_mass,
-                    light_weight,
-                )
-            )
+            ranked.append((ceiling, sum(states), covered, mass, unmatched, states, ranks))
         # Adding a term, or moving one into a phrasing, never lowers a ceiling: sorted so, an
         # entry is met first in the group that describes it exactly.
-        groups.sort(key=lambda g: (-g.ceiling, -g.size))
-        return groups, light
+        ranked.sort(key=lambda item: (-item[0], -item[1]))
+        made = (
+            _Group(
+                ceiling,
+                size,
+                [
+                    (t, PHRASED if state == 2 else ANYWHERE)
+                    for t, state in zip(heavy, states, strict=True)
+                    if state
+                ],
+                covered,
+                mass,
+                unmatched,
+                [t for t, state in zip(heavy, states, strict=True) if state == 2],
+                light_mass,
+                light_weight,
+                ranks,
+            )
+            for ceiling, size, covered, mass, unmatched, states, ranks in ranked
+        )
+        return made, light
 
     def _top(self, query: Query, limit: int) -> list[Hit]:
         search = _Search(self, query, limit)
         total, best = search.total, search.best
-        groups, light = self._groups(search.terms, total)
+        lookup = Lookup(self._postings, self._lightest)
+        groups, light = self._groups(search.terms, total, lookup)
         seen: set[int] = set()
         scored = 0
         order, kinds, keys = self._order, self._kinds, self._keys
         first_phrasing, phrase_text = self._first_phrasing, self._phrase_text
-        phrase_starts = self._phrase_starts
-        lookup = Lookup(self._postings, self._lightest)
+        phrase_starts, lightest = self._phrase_starts, self._lightest
         light_ids = {i for term in light for i in term.ids}
         for group in groups:
             if best.beats(group.ceiling):
@@ -675,6 +702,7 @@ class Index:
             if coverage < MIN_HIT_COVERAGE - 1e-4:  # (a hit's coverage is rounded to 4 places)
                 continue  # no entry of the group covers enough to be a hit
             missing = self._missing_chars(search, group, light_ids)
+            closeness_terms: dict[int, float] = {}  # for `_ruled_out`, by phrasing length
             exact_of: dict[bytes, tuple[float, float]] = {}  # by phrasing text: its weight, ceiling
             # This loop runs for every entry looked at (thousands, for a question that many
             # entries match about equally badly), so the group's ceiling at an entry's weight
@@ -682,7 +710,11 @@ class Index:
             # locals that change only when a hit is added.
             fixed, phrase = (W_COVERAGE + W_CLOSENESS) * coverage, W_PHRASE * mass
             floor, tie_floor, worst_key = best.floor, best.tie_floor, best.worst_key
-            for rank, weight, phrasing in lookup.group(group.lists, light):
+            if group.members is None:
+                entries = lookup.group(group.lists, light)
+            else:
+                entries = ((rank, lightest[rank], UNSURE) for rank in group.members)
+            for rank, weight, phrasing in entries:
                 if mass > 0:
                     ceiling = 100 * (
                         fixed + phrase / ((weight if weight > mass else mass) + unmatched)
@@ -719,7 +751,9 @@ class Index:
                         exact *= factor
                     if exact < floor or (exact < tie_floor and key > worst_key):
                         continue
-                elif missing and self._ruled_out(search, position, group, missing, factor, key):
+                elif missing and self._ruled_out(
+                    search, position, group, missing, factor, key, closeness_terms
+                ):
                     continue
                 hit = self._score(position, search)
                 scored += 1
@@ -750,7 +784,14 @@ class Index:
         return sum(lengths) + len(lengths) - 1 if lengths else 0
 
     def _ruled_out(
-        self, search: _Search, position: int, group: _Group, missing: int, factor: float, key: str
+        self,
+        search: _Search,
+        position: int,
+        group: _Group,
+        missing: int,
+        factor: float,
+        key: str,
+        closeness_terms: dict[int, float],
     ) -> bool:
         """Whether an entry met first in `group` cannot enter the best hits, phrasing by
         phrasing: cheaper than scoring it (no sets, no sums over its stems).
@@ -764,6 +805,9 @@ class Index:
         lacks leaves that much of the question unmatched). The entry's score is that of its
         best phrasing, so it is ruled out if every phrasing is; most entries that tie on the
         terms they hold are, when the question has words they lack.
+
+        `closeness_terms` is the group's memo of the closeness part of a ceiling by phrasing
+        length (empty at first).
         """
         best, flat = search.best, self._flat
         weights, chars = self._phrase_weights, self._phrase_chars
@@ -772,11 +816,27 @@ class Index:
         first = self._first_phrasing[position]
         start = self._offsets[position]
         at = start + 1 + flat[start]  # where the entry's first phrasing's stems start
+        # The first test rules out most phrasings: it is `_ceiling` and `best.beats` written
+        # out (the same arithmetic, so the same bound), its closeness term remembered per
+        # phrasing length for the group (`closeness_terms`), since it runs per phrasing.
+        floor = best.floor
+        tie_floor = best.tie_floor if key > best.worst_key else floor
+        coverage_term = W_COVERAGE * coverage
         for number, length in enumerate(flat[start + 1 : at], start=first):
             at += length
             weight = weights[number]
-            closeness = _closeness_ceiling(question, chars[number], missing)
-            if best.beats(_ceiling(coverage, mass, unmatched, weight, closeness) * factor, key):
+            if mass > 0:
+                closeness_term = closeness_terms.get(chars[number])
+                if closeness_term is None:
+                    closeness = _closeness_ceiling(question, chars[number], missing)
+                    closeness_term = closeness_terms[chars[number]] = (
+                        W_CLOSENESS * closeness * coverage
+                    )
+                jaccard = mass / ((weight if weight > mass else mass) + unmatched)
+                ceiling = 100 * (coverage_term + W_PHRASE * jaccard + closeness_term) * factor
+            else:
+                ceiling = _ceiling(coverage, mass, unmatched, weight) * factor
+            if ceiling < floor or ceiling < tie_floor:
                 continue
             closeness = self._closeness_at(search, number)
             if best.beats(_ceiling(coverage, mass, unmatched, weight, closeness) * factor, key):

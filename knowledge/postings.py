@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import operator
 import re
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,11 +20,18 @@ from dataclasses import dataclass
 ANYWHERE, PHRASED = 0, 1  # where an entry holds a stem: anywhere, or in one of its phrasings
 
 # A posting list this long (and at least 1/BITMAP_DENSITY of all entries) also gets a bitmap.
-BITMAP_MIN_POSTINGS = 4096
+# (1,024: at 100,000 facts a topic word's lists, 1,800-3,000 entries, then intersect as ints,
+# not as Python sets; at a million facts the density rule decides, so its memory is unchanged.)
+BITMAP_MIN_POSTINGS = 1024
 BITMAP_DENSITY = 128
 
 _NONZERO_BYTES = re.compile(rb"[^\x00]+")
 _BITS_OF_BYTE = tuple(tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256))
+_NONZERO_TO_ONE = bytes([0] + [1] * 255)  # a `bytes.translate` table
+# A bitmap with at most one set bit per this many bytes is "sparse" (see `_set_bits`); denser
+# ones hold runs of non-zero bytes, which the regex takes a run at a time.
+_SPARSE_BITS = 2
+_FEW_BITS = 16  # a bitmap with at most this many set bits is listed highest bit first
 UNSURE = 255  # no single phrasing is known to be the lightest holding a stem
 # Phrasing weights this close (relative) count as equal: which one is lightest is unsure.
 _CLOSE = 1e-9
@@ -36,6 +44,7 @@ _SWITCH_AFTER = 256
 # An intersection of bitmaps with at most this many members is listed once and remembered.
 _EAGER_BITS = 4096
 _SWITCH_RATIO = 32
+_BIT_TEST_COST = 2  # a rank's bit test (`_Pool.in_bitmap`), in C set lookups of postings
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +185,39 @@ class Lookup:
             self._bitmaps[key] = bitmap
         return self._bitmaps[key]
 
+    def states(self, terms: list[Term], rare: list[Term]) -> dict[tuple[int, ...], list[int]]:
+        """The entries holding any `rare` term, by which of `terms` they hold and where: per
+        term 0 (not at all), 1 (only outside the phrasings) or 2 (in a phrasing); each list
+        in rank order.
+
+        Rare terms have short lists, so this touches few entries: a membership test per entry
+        and term (a bitmap's bit, or a C set intersection when the term's list is short too).
+        """
+        lists = self.postings.lists
+        pool = _Pool(set().union(*(lists[ANYWHERE][i] for term in rare for i in term.ids)))
+        codes = dict.fromkeys(pool.ranks, 0)  # rank -> sum of state * 3**place
+        for place, term in enumerate(terms):
+            for side in (ANYWHERE, PHRASED):
+                step = 3**place
+                for rank in self._held(term, side, pool):
+                    codes[rank] += step
+        by_code: dict[int, list[int]] = {}
+        for rank, code in codes.items():  # in rank order
+            by_code.setdefault(code, []).append(rank)
+        return {_digits(code, len(terms)): ranks for code, ranks in by_code.items()}
+
+    def _held(self, term: Term, side: int, pool: _Pool) -> set[int]:
+        """The ranks of `pool` holding `term` on `side`."""
+        held: set[int] = set()
+        for stem_id in term.ids:
+            posting = self.postings.lists[side][stem_id]
+            data = self.postings.bitmaps[side].get(stem_id)
+            if data is not None and _BIT_TEST_COST * len(pool.ranks) < len(posting):
+                held.update(pool.in_bitmap(data))
+            else:
+                held.update(pool.members.intersection(posting))
+        return held
+
     def group(
         self, lists: list[tuple[Term, int]], light: list[Term]
     ) -> Iterator[tuple[int, float, int]]:
@@ -293,6 +335,34 @@ class Lookup:
         return found
 
 
+class _Pool:
+    """A few ranks, ascending, set up to be tested against bitmaps by C loops."""
+
+    def __init__(self, members: set[int]) -> None:
+        self.members = members
+        self.ranks = sorted(members)
+        # Each rank's byte in a bitmap, fetched all at once, and its bit in that byte. (An
+        # itemgetter of one item returns it, not a tuple of one: fewer than two go one by one.)
+        many = len(self.ranks) > 1
+        self._bytes = operator.itemgetter(*(rank >> 3 for rank in self.ranks)) if many else None
+        self._bits = [1 << (rank & 7) for rank in self.ranks]
+
+    def in_bitmap(self, data: bytes) -> Iterator[int]:
+        """The ranks whose bit is set in `data`, ascending."""
+        if self._bytes is None:
+            return iter([rank for rank in self.ranks if data[rank >> 3] >> (rank & 7) & 1])
+        return itertools.compress(self.ranks, map(operator.and_, self._bytes(data), self._bits))
+
+
+def _digits(code: int, count: int) -> tuple[int, ...]:
+    """`count` base-3 digits of `code`, the lowest first."""
+    digits = []
+    for _ in range(count):
+        code, digit = divmod(code, 3)
+        digits.append(digit)
+    return tuple(digits)
+
+
 def _bitmap(ranks: Sequence[int], size: int) -> bytes:
     """A bit per rank below `size`, set for `ranks` (bit r of byte r // 8: the little-endian
     bytes of the sum of 2**r). Built as the binary digits of that number, written by C loops
@@ -305,7 +375,29 @@ def _bitmap(ranks: Sequence[int], size: int) -> bytes:
 
 def _set_bits(bitmap: int, width: int) -> Iterator[int]:
     """The positions of the set bits of `bitmap`, ascending (lazily: a caller may stop early)."""
+    count = bitmap.bit_count()
+    if count <= _FEW_BITS:
+        # A handful: the highest bit is found in constant time and cleared, at about a
+        # microsecond each, where even `bytes.find` first copies the whole bitmap twice.
+        found = []
+        while bitmap:
+            highest = bitmap.bit_length() - 1
+            found.append(highest)
+            bitmap ^= 1 << highest
+        yield from reversed(found)
+        return
     data = bitmap.to_bytes(width, "little")
+    if count <= width // _SPARSE_BITS:
+        # Few bits: `bytes.find` jumps from one non-zero byte to the next (a C scan of a copy
+        # with every non-zero byte made 1), several times faster than the regex on sparse data.
+        find = data.translate(_NONZERO_TO_ONE).find
+        at = find(1)
+        while at >= 0:
+            start = at * 8
+            for bit in _BITS_OF_BYTE[data[at]]:
+                yield start + bit
+            at = find(1, at + 1)
+        return
     for run in _NONZERO_BYTES.finditer(data):
         first = run.start()
         for offset, byte in enumerate(run.group()):

@@ -81,6 +81,43 @@ def test_fast_path_equals_scoring_every_entry_on_a_synthetic_base(
         assert built.search(question, limit) == built.exhaustive_search(question, limit), question
 
 
+@pytest.mark.parametrize("rare", [0, 10**9])
+def test_fast_path_equals_scoring_every_entry_with_no_term_or_every_term_rare(
+    synthetic: tuple[Index, list[str]], rare: int
+) -> None:
+    # Rare terms' entries are grouped by what they hold, the others' by intersecting lists:
+    # each way alone must give the same hits.
+    built, questions = synthetic
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(index_module, "RARE_POSTINGS", rare)
+        for question in questions:
+            assert built.search(question, 8) == built.exhaustive_search(question, 8), question
+
+
+def test_entries_holding_a_rare_term_are_grouped_by_what_they_hold(
+    synthetic: tuple[Index, list[str]],
+) -> None:
+    built, questions = synthetic
+    lookup = postings.Lookup(built._postings, built._lightest)
+    lists = built._postings.lists
+    for question in questions:
+        terms = [t for t in built._terms(built.parse(question)) if t.ids][:5]
+        rare = sorted(terms, key=lambda t: lookup.size(t, postings.ANYWHERE))[:1]
+        if not rare:
+            continue
+        expected: dict[tuple[int, ...], list[int]] = {}
+        holding = sorted({r for i in rare[0].ids for r in lists[postings.ANYWHERE][i]})
+        for rank in holding:
+            states = tuple(
+                2
+                if any(rank in lists[postings.PHRASED][i] for i in t.ids)
+                else int(any(rank in lists[postings.ANYWHERE][i] for i in t.ids))
+                for t in terms
+            )
+            expected.setdefault(states, []).append(rank)
+        assert lookup.states(terms, rare) == expected, question
+
+
 def test_a_limit_of_zero_or_less_slices_like_a_list(index: Index) -> None:
     question = "what did lavrov say"
     full = index.exhaustive_search(question, 10_000)[1]
@@ -205,3 +242,24 @@ def test_bucketed_typo_correction_equals_scanning_the_vocabulary(index: Index) -
     tokens += ["ukrianes", "refrendums", "nad", "pope"]
     for token in tokens:
         assert vocabulary.correct(token) == _correct_by_scanning(vocabulary, token), token
+
+
+@pytest.mark.parametrize("count", [0, 1, 5, 16, 17, 300, 2000, 9000])
+def test_set_bits_lists_every_set_bit_in_order(count: int) -> None:
+    """A few bits are listed highest first, sparse bitmaps by `bytes.find`, dense ones by the
+    regex: each way lists every bit."""
+    size = 20_000
+    ranks = sorted(random.Random(count).sample(range(size), count))
+    bitmap = sum(1 << rank for rank in ranks)
+    assert list(postings._set_bits(bitmap, (size + 7) // 8)) == ranks
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 50])
+def test_a_pool_finds_its_ranks_in_a_bitmap(count: int) -> None:
+    size = 4_000
+    rng = random.Random(count)
+    members = set(rng.sample(range(size), count))
+    bitmap = postings._bitmap(sorted(rng.sample(range(size), 1500)), size)
+    pool = postings._Pool(members)
+    expected = [r for r in sorted(members) if bitmap[r >> 3] >> (r & 7) & 1]
+    assert list(pool.in_bitmap(bitmap)) == expected
