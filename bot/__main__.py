@@ -21,21 +21,10 @@ from bot.holder import reload_files
 from bot.questionlog import QuestionLog
 from bot.shell import run_shell
 from knowledge.answer import Answerer
+from knowledge.evaluation import LABELLED_SETS
 from knowledge.store import FactBaseError, load_fact_base
 
-DEFAULT_QUESTION_FILES = [
-    PROJECT_ROOT / "tests" / "data" / name
-    for name in (
-        "questions.toml",
-        "holdout.toml",
-        "holdout2.toml",
-        "holdout3.toml",
-        "holdout4.toml",
-        "holdout5.toml",
-        "tuning2.toml",
-        "tuning3.toml",
-    )
-]
+DEFAULT_QUESTION_FILES = [PROJECT_ROOT / "tests" / "data" / name for name in LABELLED_SETS]
 
 
 @dataclass
@@ -169,7 +158,8 @@ def run() -> int:
     except BrokenPipeError:
         # What is still buffered cannot be written; point stdout at nothing so that the
         # interpreter's own flush at exit does not fail with a second traceback.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        with open(os.devnull, "wb") as nothing:
+            os.dup2(nothing.fileno(), sys.stdout.fileno())
         return 1
 
 

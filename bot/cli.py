@@ -14,7 +14,7 @@ from bot.holder import Changes, ReloadResult, change_items
 from bot.questionlog import QuestionLog, QuestionLogError
 from knowledge.answer import Answerer
 from knowledge.drafts import draft_facts, drafts_toml
-from knowledge.evaluation import evaluate, load_questions, style_table, unverbatim
+from knowledge.evaluation import UNREAD, evaluate, load_questions, style_table, unverbatim
 from knowledge.models import FactBase
 from knowledge.render import render_text
 
@@ -200,7 +200,9 @@ def run_evaluation(answerer: Answerer, files: list[Path], stdout: TextIO, verbos
         if bad:
             status = 1
             stdout.write("NOT VERBATIM:\n" + "\n".join(bad) + "\n")
-        if verbose:
+        if verbose and path.name in UNREAD:
+            stdout.write("  (an honest-measure set: its questions are not listed)\n")
+        elif verbose:
             for outcome in outcomes:
                 if outcome.right:
                     continue

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from knowledge.text import words
+from knowledge.text import strip_emoji_codes, words
 
 
 class Wants(Enum):
@@ -104,7 +104,7 @@ _MARKUP = re.compile(r"<[^<>]*>")
 def wants(question: str) -> Wants:
     """The kind of answer `question` asks for, judged from how it opens (and, for a
     measurement, from the units it is asked in)."""
-    tokens = words(_MARKUP.sub(" ", question))
+    tokens = words(strip_emoji_codes(_MARKUP.sub(" ", question)))
     stripped = True
     while tokens and stripped:
         stripped = False

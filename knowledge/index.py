@@ -44,6 +44,7 @@ from rapidfuzz import fuzz
 from knowledge.models import UNKNOWN_OUTLET, Citation, FactBase
 from knowledge.postings import ANYWHERE, PHRASED, UNSURE, Lookup, Postings, Term
 from knowledge.text import (
+    ABBREVIATIONS,
     STEM_LENGTH,
     STOPWORDS,
     AliasMap,
@@ -446,7 +447,7 @@ class Index:
         counts.update(counting)
         counts.pop(SEPARATOR, None)
         counts.update(self.aliases.variant_words)
-        counts.update(STOPWORDS)
+        counts.update(STOPWORDS - ABBREVIATIONS)  # known words, but no typo's target
         frequency.update(holding)
 
         size = self._size
@@ -558,12 +559,13 @@ class Index:
         return None if stem_id is None else self._idf[stem_id]
 
     def parse(self, question: str) -> Query:
-        """Normalise a question into weighted content stems (typos corrected, aliases applied)."""
+        """Normalise a question into weighted content stems: emoji codes dropped, typos
+        corrected, split phrasal verbs rejoined, aliases applied."""
         raw = words(strip_emoji_codes(question[:MAX_QUESTION_CHARS]))
         corrected_tokens = [self._correct(t) for t in raw]
         corrections = tuple((a, b) for a, b in zip(raw, corrected_tokens, strict=True) if a != b)
-        # One or two letters the fact base never uses ("hw", "r") are noise, not a topic.
         rewritten = self.aliases.apply(self.aliases.rejoin(corrected_tokens))
+        # One or two letters the fact base never uses ("hw", "r") are noise, not a topic.
         tokens = [t for t in rewritten if len(t) > 2 or t in self._vocabulary]
         generic: dict[str, bool] = {}
         for token in tokens:

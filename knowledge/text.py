@@ -15,18 +15,24 @@ from collections.abc import Iterable, Mapping
 # human-readable label (if any) so a question reads as the person typed it.
 _SLACK_LINK = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
 # Slack writes emoji as short codes (":thinking_face:", ":+1::skin-tone-2:"); they are tone,
-# not topic. A code holds a letter (or is :+1: / :-1:), so "10:30:15" is left alone.
-_EMOJI_CODE = re.compile(r":(?:[+-]1|(?=[a-z0-9_+'-]*[a-z])[a-z0-9_+'-]+):")
+# not topic. A code holds a letter, is :+1: / :-1:, or is all digits (":100:") standing on its
+# own, so "10:30:15" is left alone.
+_EMOJI_CODE = re.compile(
+    r":(?:[+-]1|(?=[a-z0-9_+'-]*[a-z])[a-z0-9_+'-]+):|(?<![\d:]):\d+:(?![\d:])"
+)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
 # Possessive and contraction endings are noise for matching ("Ukraine’s" ~ "Ukraine").
-_POSSESSIVE = re.compile(r"'s\b|(?<=s)'(?=\s|$)")  # "Russia's", "allies'" (the s stays)
+_POSSESSIVE = re.compile(r"'s\b")  # then every apostrophe goes: "allies'" is "allies"
 _WORD = re.compile(r"[^\W_]+")
 # The country in capitals ("US-backed", "U.S."), told apart from the pronoun before folding.
 _US = re.compile(r"\bU\.S\.(?!\w)|\bUS\b")
 
+# Chat abbreviations: filler in a question, but never what a typo meant (see `Vocabulary`).
+ABBREVIATIONS = frozenset("per smth sth abt afaik iirc fwiw wdym rn cuz coz".split())
 # Words that carry no topic: question words, chat filler and the most common function words.
-STOPWORDS = frozenset(
-    """
+STOPWORDS = (
+    frozenset(
+        """
     a about above after again against all also am an and any anything anyone are around as
     at be because been before being below between both but by can could did do does doing
     done down during each else ever every few for from further had has have having he her
@@ -49,9 +55,10 @@ STOPWORDS = frozenset(
     tho though everyone everybody never one ones play plays role figure effort efforts sure
     making weigh weighed us link links url remind reminder ngl idk imo imho fyi lmk honestly
     confused curious wondering recap lmao omg hiya dunno gotta inside within among across
-    toward towards onto via per whose either neither smth sth abt afaik iirc fwiw wdym rn
-    cuz coz
+    toward towards onto via whose either neither
     """.split()
+    )
+    | ABBREVIATIONS
 )
 
 
@@ -104,9 +111,11 @@ def stem(token: str) -> str:
 
 
 # The particles of phrasal verbs, and how many words of object may stand between verb and
-# particle ("turn *the peace plan* down").
+# particle ("turn *the peace plan* down"). The object is content words or these; any other
+# stop word ("to", "of", "is") ends the search: "turn to china down the road" has no object.
 _PARTICLES = frozenset({"down", "out", "back", "off", "up", "away", "aside"})
 _MAX_OBJECT_WORDS = 3
+_OBJECT_WORDS = frozenset("the a an it them this that these those his her their its".split())
 
 
 class AliasMap:
@@ -121,10 +130,13 @@ class AliasMap:
                 if key and key != target:
                     self._phrases[key] = target
         self._longest = max((len(k) for k in self._phrases), default=0)
-        # Phrasal verbs whose particle may stand after the object: "turn the plan down".
+        # Phrasal verbs whose particle may stand after the object: "turn the plan down" (not
+        # a filler word's phrase, such as "wait out"); and the word pairs that start a phrase,
+        # whose particle stays where it is.
         self._separable: dict[str, set[str]] = {}
+        self._starts: set[tuple[str, ...]] = {key[:2] for key in self._phrases if len(key) > 1}
         for key in self._phrases:
-            if len(key) == 2 and key[1] in _PARTICLES:
+            if len(key) == 2 and key[1] in _PARTICLES and key[0] not in STOPWORDS:
                 self._separable.setdefault(key[0], set()).add(key[1])
 
     @property
@@ -147,9 +159,13 @@ class AliasMap:
             particles = self._separable.get(token)
             if not particles or (i + 1 < len(out) and out[i + 1] in particles):
                 continue
-            for j in range(i + 2, min(i + 2 + _MAX_OBJECT_WORDS, len(out))):
+            for j in range(i + 1, min(i + 2 + _MAX_OBJECT_WORDS, len(out))):
                 if out[j] in particles:
-                    out.insert(i + 1, out.pop(j))
+                    # "down the road" is a phrase of its own, and keeps its "down".
+                    if tuple(out[j : j + 2]) not in self._starts:
+                        out.insert(i + 1, out.pop(j))
+                    break
+                if out[j] in STOPWORDS and out[j] not in _OBJECT_WORDS:
                     break
         return out
 
@@ -208,7 +224,7 @@ GENERIC = frozenset(
     surprise take tend thing think throw tight totally touch tough true try turn uneasy
     unhappy unlikely unsure upset use usual very want watch way well whole wide willing wish
     wonder work worried worry worse worth write wrong yet beyond stake stakes earlier predict
-    forecast own version versions
+    forecast own version
     """.split()
 )
 

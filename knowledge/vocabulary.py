@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from knowledge.text import STOPWORDS, is_generic
+from knowledge.text import ABBREVIATIONS, STOPWORDS, is_generic
 
 
 def plausible_typo(typed: str, known: str) -> bool:
@@ -34,7 +34,10 @@ class Vocabulary:
         self._buckets: dict[tuple[str, int], list[str]] = {}
         for word in self.ranked:  # in rank order, so each bucket is too
             self._buckets.setdefault((word[0], len(word)), []).append(word)
-        self._stopwords = sorted(STOPWORDS)
+        # Filler a typo may be corrected into; chat abbreviations are left out, or "peer" would
+        # become "per" and "cruz" "cuz".
+        self._filler = STOPWORDS - ABBREVIATIONS
+        self._stopwords = sorted(self._filler)
 
     @classmethod
     def from_counts(cls, counts: Counter[str]) -> Vocabulary:
@@ -51,29 +54,25 @@ class Vocabulary:
         """The known word `token` was probably meant to be, or `token` itself.
 
         Edits are counted with OSA distance (swapping two neighbours is one edit): one edit up
-        to eight letters, two beyond. Three-letter words are only corrected into filler by
-        swapping two neighbours ("teh" -> "the"). Four-letter words are only corrected into
+        to eight letters, two beyond. An everyday word of five letters or more ("expect",
+        "expected") is a word, never a slip. Three-letter words are only corrected into filler
+        by swapping two neighbours ("teh" -> "the"). Four-letter words are only corrected into
         filler ("waht" -> "what"), by swapping two neighbours ("plna" -> "plan") or by doubling
         a letter ("anex" -> "annex"): a content word one other letter away from another
-        ("pope", "hope") is more often a different word than a typo. A word ending in "s" that
-        is no known word's typo is tried without it: "ukrianes" is "Ukraine's" typed in a hurry.
+        ("pope", "hope") is more often a different word than a typo.
         """
         if len(token) <= 2 or token in self._rank or token.isdigit():
             return token
         if len(token) == 3:
             swapped = [token[1] + token[0] + token[2], token[0] + token[2] + token[1]]
-            return next((w for w in swapped if w in STOPWORDS), token)
+            return next((w for w in swapped if w in self._filler), token)
         if len(token) > 4 and is_generic(token):
-            return token  # an everyday word ("expect") is a word, not a slip for "expert"
-        corrected = self._nearest(token)
-        if corrected == token and token.endswith("s") and len(token) > 5:
-            without = self.correct(token[:-1])
-            if without != token[:-1]:
-                return without
-        return corrected
+            return token
+        return self._nearest(token)
 
     def _nearest(self, token: str) -> str:
-        """The closest known word within the edits `correct` allows, or `token`."""
+        """The closest known word within the edits `correct` allows, or `token` (the search
+        `correct` makes once its rules for short and everyday words have not decided)."""
         if len(token) == 4:
             close = [
                 (distance, rank, known)

@@ -7,7 +7,9 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import IO
 
 from tests.conftest import ROOT, TEST_STATE, run_bot
 
@@ -173,11 +175,28 @@ def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
         env=environment,
     ) as process:
         assert process.stdin and process.stdout and process.stderr
-        # Fits the pipe's buffer (64 KiB), so writing it all never waits for the reader.
-        process.stdin.write(b"who rejected the plan\n" * 2000)
-        process.stdin.close()
-        assert process.stdout.readline()  # the first answer came
-        process.stdout.close()
-        stderr = process.stderr.read().decode()
-        assert process.wait(timeout=60) == 1
+        stdin = process.stdin
+        # Written from a thread, so that neither side waits on a full pipe; a watchdog ends a
+        # process that hangs, which then fails the assertions below instead of the test run.
+        feeding = threading.Thread(target=_feed, args=(stdin, b"who rejected the plan\n" * 2000))
+        watchdog = threading.Timer(60, process.kill)
+        feeding.start()
+        watchdog.start()
+        try:
+            assert process.stdout.readline()  # the first answer came
+            process.stdout.close()
+            stderr = process.stderr.read().decode()
+            status = process.wait()
+        finally:
+            watchdog.cancel()
+            feeding.join()
+    assert status == 1
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+
+
+def _feed(stream: IO[bytes], data: bytes) -> None:
+    try:
+        stream.write(data)
+        stream.close()
+    except BrokenPipeError:
+        pass  # the command stopped reading: what the test arranges

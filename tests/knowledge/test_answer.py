@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from knowledge.answer import MAX_SUGGESTIONS, MAX_SUPPORTING, Answerer
+from knowledge.index import subject_stems
 from knowledge.models import FactBase
 
 
@@ -131,6 +132,7 @@ def test_the_story_s_own_subject_is_context_not_what_is_asked(answerer: Answerer
     assert answer.answered
     assert answer.citations[0].fact_id == "plan-ceasefire"
     # Titles are read before aliases too: "peace plan" becomes "plan", but "peace" is the story.
+    assert "peace" in subject_stems(answerer.base, answerer.index.aliases)
     answer = answerer.answer("what could happen if the peace effort fails?")
     assert answer.answered
     assert answer.citations[0].fact_id == "risk-of-collapse"

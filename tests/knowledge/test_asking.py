@@ -45,3 +45,9 @@ def test_an_excerpt_must_hold_what_is_asked_for() -> None:
     assert not can_answer(Wants.DAY, ["Experts warn Russia may be stalling."])
     assert not can_answer(Wants.DAY, ["Welcome back to World Today News."])
     assert can_answer(Wants.ANYTHING, [])
+
+
+def test_emoji_codes_before_the_question_do_not_hide_what_it_asks() -> None:
+    assert wants(":man-shrugging::skin-tone-2: why did the kremlin turn the plan down?") is (
+        Wants.REASON
+    )

@@ -62,10 +62,26 @@ def test_a_separated_phrasal_verb_is_put_back_together() -> None:
         "plan",
     ]
     assert aliases.rejoin(words("pull the troops back")) == ["pull", "back", "the", "troops"]
-    # Already whole, or too far apart to be one verb: left alone.
-    assert aliases.rejoin(words("turn down the plan")) == words("turn down the plan")
-    far = words("turn to the plan and the talks down the line")
-    assert aliases.rejoin(far) == far
+    # Already whole, too far apart, or split by a word that is no object: left alone.
+    for text in (
+        "turn down the plan",
+        "turn to the plan and the talks down the line",
+        "did russia turn to china down the road",
+    ):
+        assert aliases.rejoin(words(text)) == words(text), text
+
+
+def test_a_particle_that_starts_a_phrase_or_follows_filler_stays_put() -> None:
+    aliases = AliasMap(
+        {"reject": ["turn down"], "future": ["down the road"], "outlast": ["wait out"]}
+    )
+    assert aliases.apply(aliases.rejoin(words("turn the offer down the road"))) == [
+        "turn",
+        "the",
+        "offer",
+        "future",
+    ]
+    assert aliases.rejoin(words("wait is the plan out yet")) == words("wait is the plan out yet")
 
 
 def test_slack_emoji_codes_are_dropped_but_times_are_kept() -> None:
@@ -75,6 +91,7 @@ def test_slack_emoji_codes_are_dropped_but_times_are_kept() -> None:
         "it",
     ]
     assert words(strip_emoji_codes("talks at 10:30:15")) == ["talks", "at", "10", "30", "15"]
+    assert words(strip_emoji_codes("who rejected it :100: :1234:")) == ["who", "rejected", "it"]
 
 
 def test_a_plural_possessive_keeps_its_s() -> None:

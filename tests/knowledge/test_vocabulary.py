@@ -29,13 +29,24 @@ def test_longer_words_allow_one_edit() -> None:
 def test_an_everyday_word_is_not_taken_for_a_slip() -> None:
     vocabulary = Vocabulary(["expert", "experts"])
     assert vocabulary.correct("expect") == "expect"
-    assert vocabulary.correct("expected") == "expected"
+    assert vocabulary.correct("expects") == "expects"  # an inflection of one, too
     assert vocabulary.correct("exeprt") == "expert"
 
 
-def test_short_slips_and_a_hurried_possessive_are_read_right() -> None:
-    vocabulary = Vocabulary(["annex", "ukraine", "plan"])
+def test_short_slips_are_read_right() -> None:
+    vocabulary = Vocabulary(["annex", "plan", "smith", "peer"])
     assert vocabulary.correct("teh") == "the"  # three letters: only a swap, only into filler
     assert vocabulary.correct("pln") == "pln"
     assert vocabulary.correct("anex") == "annex"  # a doubled letter left out
-    assert vocabulary.correct("ukrianes") == "ukraine"  # "Ukraine's", swapped, no apostrophe
+
+
+def test_chat_abbreviations_are_filler_but_never_a_correction() -> None:
+    vocabulary = Vocabulary(["plan"])
+    assert vocabulary.correct("peer") == "peer"  # not "per"
+    assert vocabulary.correct("cruz") == "cruz"  # not "cuz"
+
+
+def test_a_very_long_word_is_handled() -> None:
+    vocabulary = Vocabulary(["ukraine", "plans"])
+    assert vocabulary.correct("s" * 1000) == "s" * 1000
+    assert vocabulary.correct("ukraine" + "s" * 993) == "ukraine" + "s" * 993
