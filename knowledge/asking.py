@@ -45,7 +45,8 @@ _DAY_PHRASES = (
     ("which", "month"),
 )
 _REASON_PHRASES = (("how", "come"), ("what", "reason"), ("what", "reasons"), ("what", "made"))
-# "explain why ...", "but why did ...", "why'd ...": a why this near the start asks for a reason.
+# "explain why ...", "but why did ...", "bottom line on why ...": a why in the first five
+# words asks for a reason.
 _WHY = frozenset(("why", "whyd"))
 _WAS_REASON = ["what", "was", "the", "reason"]
 _NUMBER_PHRASES = (
@@ -122,7 +123,7 @@ def wants(question: str) -> Wants:
         return Wants.SIZE
     if head in _NUMBER_PHRASES:
         return Wants.SIZE if not _UNITS.isdisjoint(tokens) else Wants.NUMBER
-    if head in _REASON_PHRASES or not _WHY.isdisjoint(tokens[:3]) or tokens[:4] == _WAS_REASON:
+    if head in _REASON_PHRASES or not _WHY.isdisjoint(tokens[:5]) or tokens[:4] == _WAS_REASON:
         return Wants.REASON
     if head[:1] not in (("who",), ("where",)) and not _UNITS.isdisjoint(tokens):
         return Wants.SIZE

@@ -51,3 +51,8 @@ def test_emoji_codes_before_the_question_do_not_hide_what_it_asks() -> None:
     assert wants(":man-shrugging::skin-tone-2: why did the kremlin turn the plan down?") is (
         Wants.REASON
     )
+
+
+def test_a_why_a_few_words_in_still_asks_for_a_reason() -> None:
+    assert wants("bottom line on why russia said no") is Wants.REASON
+    assert wants("what did lavrov say to tass about the plan and why") is Wants.ANYTHING
