@@ -35,6 +35,8 @@ LABELLED_SETS = (
     "tuning3.toml",
     "tuning4.toml",
     "tuning5.toml",
+    "tuning6.toml",
+    "tuning7.toml",
 )
 UNREAD = frozenset({"holdout2.toml", "holdout4.toml", "holdout5.toml"})
 

@@ -47,6 +47,8 @@ FLOORS = {
     "tuning3.toml": (110, 43),
     "tuning4.toml": (106, 41),
     "tuning5.toml": (107, 43),
+    "tuning6.toml": (86, 40),
+    "tuning7.toml": (86, 44),
 }
 
 
