@@ -40,15 +40,15 @@ FLOORS = {
     "questions.toml": (170, 60),
     "holdout.toml": (76, 28),
     "holdout2.toml": (77, 36),
-    "holdout3.toml": (102, 41),
-    "holdout4.toml": (89, 43),
-    "holdout5.toml": (88, 41),
+    "holdout3.toml": (103, 41),
+    "holdout4.toml": (92, 43),
+    "holdout5.toml": (90, 41),
     "tuning2.toml": (106, 40),
     "tuning3.toml": (110, 43),
     "tuning4.toml": (106, 41),
     "tuning5.toml": (107, 43),
-    "tuning6.toml": (86, 40),
-    "tuning7.toml": (86, 44),
+    "tuning6.toml": (102, 40),
+    "tuning7.toml": (102, 44),
 }
 
 
