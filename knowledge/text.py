@@ -55,7 +55,8 @@ STOPWORDS = (
     tho though everyone everybody never one ones play plays role figure effort efforts sure
     making weigh weighed us link links url remind reminder ngl idk imo imho fyi lmk honestly
     confused curious wondering recap lmao omg hiya dunno gotta inside within among across
-    toward towards onto via whose either neither
+    toward towards onto via whose either neither whatever whenever wherever whoever however
+    whichever
     """.split()
     )
     | ABBREVIATIONS
@@ -224,7 +225,7 @@ GENERIC = frozenset(
     surprise take tend thing think throw tight totally touch tough true try turn uneasy
     unhappy unlikely unsure upset use usual very want watch way well whole wide willing wish
     wonder work worried worry worse worth write wrong yet beyond stake stakes earlier predict
-    forecast own version
+    forecast own version list
     """.split()
 )
 

@@ -1,4 +1,11 @@
-from knowledge.text import AliasMap, fold, strip_emoji_codes, strip_slack_markup, words
+from knowledge.text import (
+    STOPWORDS,
+    AliasMap,
+    fold,
+    strip_emoji_codes,
+    strip_slack_markup,
+    words,
+)
 
 
 def test_slack_markup_keeps_only_readable_labels() -> None:
@@ -103,3 +110,8 @@ def test_a_plural_possessive_keeps_its_s() -> None:
         "russia",
         "demands",
     ]
+
+
+def test_question_words_of_every_kind_are_stop_words() -> None:
+    for word in ("whose", "whatever", "whenever", "wherever", "whoever", "however", "either"):
+        assert word in STOPWORDS, word

@@ -31,6 +31,7 @@ def test_an_everyday_word_is_not_taken_for_a_slip() -> None:
     assert vocabulary.correct("expect") == "expect"
     assert vocabulary.correct("expects") == "expects"  # an inflection of one, too
     assert vocabulary.correct("exeprt") == "expert"
+    assert Vocabulary(["lifted"]).correct("listed") == "listed"
 
 
 def test_short_slips_are_read_right() -> None:
