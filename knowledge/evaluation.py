@@ -37,6 +37,8 @@ LABELLED_SETS = (
     "tuning5.toml",
     "tuning6.toml",
     "tuning7.toml",
+    "tuning8.toml",
+    "tuning9.toml",
 )
 UNREAD = frozenset({"holdout2.toml", "holdout4.toml", "holdout5.toml"})
 

@@ -49,6 +49,8 @@ FLOORS = {
     "tuning5.toml": (107, 43),
     "tuning6.toml": (102, 40),
     "tuning7.toml": (102, 44),
+    "tuning8.toml": (81, 41),
+    "tuning9.toml": (72, 41),
 }
 
 
