@@ -39,8 +39,9 @@ LABELLED_SETS = (
     "tuning7.toml",
     "tuning8.toml",
     "tuning9.toml",
+    "holdout6.toml",
 )
-UNREAD = frozenset({"holdout2.toml", "holdout4.toml", "holdout5.toml"})
+UNREAD = frozenset({"holdout2.toml", "holdout4.toml", "holdout5.toml", "holdout6.toml"})
 
 
 class LabelledQuestion(BaseModel):

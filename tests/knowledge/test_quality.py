@@ -51,6 +51,7 @@ FLOORS = {
     "tuning7.toml": (102, 44),
     "tuning8.toml": (94, 42),
     "tuning9.toml": (97, 41),
+    "holdout6.toml": (84, 40),
 }
 
 
