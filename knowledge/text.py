@@ -30,9 +30,8 @@ _US = re.compile(r"\bU\.S\.(?!\w)|\bUS\b")
 # Chat abbreviations: filler in a question, but never what a typo meant (see `Vocabulary`).
 ABBREVIATIONS = frozenset("per smth sth abt afaik iirc fwiw wdym rn cuz coz".split())
 # Words that carry no topic: question words, chat filler and the most common function words.
-STOPWORDS = (
-    frozenset(
-        """
+_NO_TOPIC = frozenset(
+    """
     a about above after again against all also am an and any anything anyone are around as
     at be because been before being below between both but by can could did do does doing
     done down during each else ever every few for from further had has have having he her
@@ -58,9 +57,8 @@ STOPWORDS = (
     toward towards onto via whose either neither whatever whenever wherever whoever however
     whichever
     """.split()
-    )
-    | ABBREVIATIONS
 )
+STOPWORDS = _NO_TOPIC | ABBREVIATIONS
 
 
 def strip_slack_markup(text: str) -> str:
