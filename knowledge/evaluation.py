@@ -40,6 +40,7 @@ LABELLED_SETS = (
     "tuning8.toml",
     "tuning9.toml",
     "holdout6.toml",
+    "tuning10.toml",
 )
 UNREAD = frozenset({"holdout2.toml", "holdout4.toml", "holdout5.toml", "holdout6.toml"})
 

@@ -52,6 +52,7 @@ FLOORS = {
     "tuning8.toml": (95, 42),
     "tuning9.toml": (97, 41),
     "holdout6.toml": (84, 40),
+    "tuning10.toml": (82, 42),
 }
 
 
