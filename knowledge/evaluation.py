@@ -41,8 +41,11 @@ LABELLED_SETS = (
     "tuning9.toml",
     "holdout6.toml",
     "tuning10.toml",
+    "holdout7.toml",
 )
-UNREAD = frozenset({"holdout2.toml", "holdout4.toml", "holdout5.toml", "holdout6.toml"})
+UNREAD = frozenset(
+    {"holdout2.toml", "holdout4.toml", "holdout5.toml", "holdout6.toml", "holdout7.toml"}
+)
 
 
 class LabelledQuestion(BaseModel):
