@@ -99,9 +99,10 @@ MAX_LOOKED = 30_000
 # common word with a question about something else ("price of apple stock today"). Leaving such
 # entries out also spares the search from ranking thousands of them that tie on that word.
 MIN_HIT_COVERAGE = 0.25
-# A heavy term held by at most this many entries is "rare": the entries holding one are sorted
-# into groups by what they hold (see `Index._groups`) instead of intersecting posting lists
-# for each group, most of which would hold one or two of them (a place name, say).
+# A heavy term held by at most this many entries is "rare" (a place name, say): the entries
+# holding one are sorted into groups by exactly what they hold (see `Index._groups`), instead
+# of intersecting posting lists for every combination of terms, most of which would hold only
+# one or two of those entries.
 RARE_POSTINGS = 1024
 _BUILD_CHUNK = 256  # facts (or passages) tokenised in one pass
 _FACT, _PASSAGE, _HEADING = 0, 1, 2
@@ -173,14 +174,12 @@ class _Group:
     """Entries holding a given set of question terms, each in a phrasing or only outside."""
 
     ceiling: float  # of any entry in the group
-    size: int  # terms held, counting a term in a phrasing twice: a group before its subgroups
     lists: list[tuple[Term, int]]  # (term, side) that every entry holds
     covered: float  # the most of the question's weight an entry can cover
     mass: float  # the most IDF a phrasing can share with the question
     unmatched: float  # the least question weight outside every phrasing
     phrased: list[Term]  # the heavy terms the group holds in a phrasing
-    light_mass: float  # the light terms' IDF and weight (assumed in every phrasing)
-    light_weight: float
+    light_weight: float  # the light terms' weight (assumed in every phrasing)
     # Rank order: the entries it describes exactly, when known (see `Index._groups`); None:
     # the entries holding `lists`, found by intersecting posting lists.
     members: list[int] | None
@@ -630,9 +629,10 @@ class Index:
         The entries holding a rare heavy term are few: they are sorted by exactly which heavy
         terms they hold, and where (`Lookup.states`), and each such set is a group listing just
         them, so only the groups some entry describes exist and none is intersected. The other
-        groups leave the rare terms out and intersect posting lists as before; an entry met
-        there that holds a rare term was met first in its own group (whose ceiling is higher),
-        or could not make the hits there and cannot here either."""
+        groups have no rare term among their lists and intersect posting lists as before; they
+        still contain entries that hold a rare term, but each of those was met first in its own
+        group (whose ceiling is higher) and is skipped: scored there, or ruled out there, which
+        it would be here too."""
         known = sorted((t for t in terms if t.ids), key=lambda t: -t.weight)
         heavy, light = known[:MAX_GROUP_TERMS], known[MAX_GROUP_TERMS:]
         light_weight = sum(t.weight for t in light)
@@ -662,13 +662,13 @@ class Index:
             unmatched = max(total - phrased, 0.0)
             ceiling = _ceiling(covered / total, mass, unmatched, 0.0)
             ranked.append((ceiling, sum(states), covered, mass, unmatched, states, ranks))
-        # Adding a term, or moving one into a phrasing, never lowers a ceiling: sorted so, an
-        # entry is met first in the group that describes it exactly.
+        # Adding a term, or moving one into a phrasing, never lowers a ceiling: sorted by
+        # ceiling, then by terms held (a term in a phrasing counting twice), an entry is met
+        # first in the group that describes it exactly.
         ranked.sort(key=lambda item: (-item[0], -item[1]))
         made = (
             _Group(
                 ceiling,
-                size,
                 [
                     (t, PHRASED if state == 2 else ANYWHERE)
                     for t, state in zip(heavy, states, strict=True)
@@ -678,11 +678,10 @@ class Index:
                 mass,
                 unmatched,
                 [t for t, state in zip(heavy, states, strict=True) if state == 2],
-                light_mass,
                 light_weight,
                 ranks,
             )
-            for ceiling, size, covered, mass, unmatched, states, ranks in ranked
+            for ceiling, _held, covered, mass, unmatched, states, ranks in ranked
         )
         return made, light
 

@@ -44,7 +44,7 @@ _SWITCH_AFTER = 256
 # An intersection of bitmaps with at most this many members is listed once and remembered.
 _EAGER_BITS = 4096
 _SWITCH_RATIO = 32
-_BIT_TEST_COST = 2  # a rank's bit test (`_Pool.in_bitmap`), in C set lookups of postings
+_BIT_TEST_COST = 2  # one rank's bit test (`_Pool.in_bitmap`), in units of one set lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,8 +377,10 @@ def _set_bits(bitmap: int, width: int) -> Iterator[int]:
     """The positions of the set bits of `bitmap`, ascending (lazily: a caller may stop early)."""
     count = bitmap.bit_count()
     if count <= _FEW_BITS:
-        # A handful: the highest bit is found in constant time and cleared, at about a
-        # microsecond each, where even `bytes.find` first copies the whole bitmap twice.
+        # A handful: the highest bit is found and cleared, each step costing about as much as
+        # the bytes below that bit (fractions of a microsecond low in a bitmap, tens near the
+        # top of a million-bit one), where even `bytes.find` first copies the whole bitmap
+        # twice.
         found = []
         while bitmap:
             highest = bitmap.bit_length() - 1
