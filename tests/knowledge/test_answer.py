@@ -153,3 +153,14 @@ def test_function_words_and_chat_abbreviations_weigh_nothing(answerer: Answerer)
     ]:
         answer = answerer.answer(question)
         assert answer.answered and answer.citations[0].fact_id == fact_id, question
+
+
+def test_the_examples_people_are_told_to_try_get_the_story_s_answers(answerer: Answerer) -> None:
+    for question, fact_id in [
+        ("who rejected", "plan-reception"),
+        ("nato 20 years", "plan-nato-delay"),
+        ("zelenksy doubts", "zelenskyy-doubts"),
+        ("what did the british diplomat say", "cameron-quote"),
+    ]:
+        answer = answerer.answer(question)
+        assert answer.answered and answer.citations[0].fact_id == fact_id, question
