@@ -549,7 +549,7 @@ class Index:
         while at < len(self._stems_sorted) and self._stems_sorted[at].startswith(s):
             known = self._stems_sorted[at]
             if _is_ending(s, known[len(s) :], cut=len(known) >= STEM_LENGTH):
-                related.append(self._stems_sorted[at])
+                related.append(known)
             at += 1
         return tuple(related) or (s,)
 

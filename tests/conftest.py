@@ -65,13 +65,20 @@ def workspace(tmp_path: Path) -> tuple[Path, Path]:
     return seeds, knowledge
 
 
+def clean_environment(**settings: str) -> dict[str, str]:
+    """This process's environment without its SLACK_* and PEACEBOT_* variables, plus `settings`:
+    what a process started by a test sees, so that a developer's own tokens never leak in."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
+    environment.update(settings)
+    return environment
+
+
 def run_bot(
     *args: str, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`python -m bot ARGS` as a user runs it: a real process that sees only the settings in
     `env` (none of the caller's SLACK_* or PEACEBOT_* variables)."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
-    environment.update(env or {})
+    environment = clean_environment(**(env or {}))
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,

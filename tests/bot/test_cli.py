@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import IO
 
-from tests.conftest import ROOT, TEST_STATE, run_bot
+from tests.conftest import ROOT, TEST_STATE, clean_environment, run_bot
 
 Workspace = tuple[Path, Path]
 
@@ -132,8 +132,7 @@ def test_in_a_terminal_the_shell_greets_prompts_answers_and_quits() -> None:
     import pty
     import select
 
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
-    environment["PEACEBOT_STATE_DIR"] = str(TEST_STATE)
+    environment = clean_environment(PEACEBOT_STATE_DIR=str(TEST_STATE))
     pid, fd = pty.fork()
     if pid == 0:  # the child: become `python -m bot`
         os.chdir(ROOT)
@@ -164,8 +163,7 @@ def test_in_a_terminal_the_shell_greets_prompts_answers_and_quits() -> None:
 
 def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
     # `python -m bot ask < questions | head -1`: the pipe closes while answers are still coming.
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
-    environment["PEACEBOT_STATE_DIR"] = str(TEST_STATE)
+    environment = clean_environment(PEACEBOT_STATE_DIR=str(TEST_STATE))
     with subprocess.Popen(
         [sys.executable, "-m", "bot", "ask"],
         stdin=subprocess.PIPE,

@@ -11,7 +11,7 @@ import yaml
 
 from bot.server import EVENTS_PATH, SERVERS_DIR, has_served, record_serving, server_id
 from bot.slack_app import COMMAND
-from tests.conftest import ROOT, TEST_STATE
+from tests.conftest import ROOT, TEST_STATE, clean_environment
 from tests.slack.conftest import copy_fact_base, free_port, procfile_command
 from tests.slack.fake_slack import BOT_TOKEN, SIGNING_SECRET
 
@@ -21,9 +21,7 @@ MANIFEST = yaml.safe_load((ROOT / "slack_manifest.yaml").read_text(encoding="utf
 def run(
     code_or_args: list[str], env: dict[str, str], stdin: str = ""
 ) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
-    environment["PEACEBOT_STATE_DIR"] = str(TEST_STATE)
-    environment.update(env)
+    environment = clean_environment(**{"PEACEBOT_STATE_DIR": str(TEST_STATE), **env})
     return subprocess.run(
         [sys.executable, *code_or_args],
         input=stdin,

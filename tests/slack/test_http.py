@@ -23,7 +23,7 @@ import pytest
 from bot.holder import AnswererHolder
 from knowledge.models import FactBase
 from knowledge.store import load_fact_base
-from tests.conftest import ROOT
+from tests.conftest import ROOT, clean_environment
 from tests.slack.conftest import ADMIN, ASKER, copy_fact_base, free_port, procfile_command
 from tests.slack.fake_slack import (
     BOT_ID,
@@ -117,7 +117,7 @@ def start_web(fake: FakeSlack, root: Path, workers: int = 2, **env_overrides: st
     seeds, knowledge = root / "seeds", root / "knowledge"
     state, port = root / "state", free_port()
     log = root / f"gunicorn-{port}.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
+    env = clean_environment()
     env.update(
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         HOST="127.0.0.1",  # loopback only: the Procfile binds ${HOST:-0.0.0.0}
@@ -738,7 +738,7 @@ def test_a_command_line_reload_reaches_idle_workers_and_other_instances_within_t
     instance sharing the folders switches by itself, with no request to prompt it."""
     other = start_web(fake, web.knowledge.parent, workers=1)
     extra = web.knowledge / "facts" / "zz_cli_reload.toml"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
+    env = clean_environment()
     env.update(
         PEACEBOT_SEEDS_DIR=str(web.knowledge.parent / "seeds"),
         PEACEBOT_KNOWLEDGE_DIR=str(web.knowledge),

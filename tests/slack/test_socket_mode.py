@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, clean_environment
 from tests.slack.conftest import ADMIN, ASKER, copy_fact_base, procfile_command
 from tests.slack.fake_slack import BOT_TOKEN, BOT_USER_ID, FakeSlack, event_body, slash_body
 from tests.slack.fake_socket import FakeSocketMode
@@ -32,7 +32,7 @@ def socket_mode(
     seeds, knowledge = copy_fact_base(root)
     endpoint = FakeSocketMode()
     fake.socket_url = endpoint.url
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PEACEBOT_"))}
+    env = clean_environment()
     env.update(
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         SLACK_BOT_TOKEN=BOT_TOKEN,
