@@ -201,7 +201,7 @@ class QuestionLog:
         try:
             db.execute(f"PRAGMA busy_timeout={WRITE_BUSY_TIMEOUT_MS}")
             if not self._ready:
-                db.execute("PRAGMA journal_mode=WAL")
+                _use_wal(db, deadline=time.monotonic() + WRITE_BUSY_TIMEOUT_MS / 1000)
                 db.executescript(SCHEMA)
             db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across process crashes
         except BaseException:
@@ -336,6 +336,24 @@ class QuestionLog:
             return 0
         with closing(db):
             return db.execute("SELECT COUNT(*) FROM questions").fetchone()[0]
+
+
+def _use_wal(db: sqlite3.Connection, deadline: float) -> None:
+    """Switch the log to WAL mode (it stays so), waiting until `deadline` for other processes.
+
+    SQLite answers SQLITE_BUSY at once, without its busy handler, while another connection is
+    switching a new file: several workers starting on a fresh state dir did lose their first
+    question to it. So the switch is retried here, as briefly as any write waits.
+    """
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            busy = getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+            if not busy or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.002)
 
 
 def _read_or_create_salt(path: Path) -> str:
