@@ -239,6 +239,8 @@ def answer_message(
 
 def _decline_blocks(answer: Answer) -> list[Block]:
     blocks = [section(escape(DECLINE))]
+    if answer.note:
+        blocks.append(context(escape(answer.note)))
     if answer.suggestions:
         blocks.append(section("Did you mean:"))
         blocks.append(

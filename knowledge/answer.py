@@ -12,7 +12,7 @@ from typing import Any
 
 from knowledge.asking import Wants, can_answer, wants
 from knowledge.index import Hit, Index, Query
-from knowledge.models import Citation, Fact, FactBase
+from knowledge.models import Citation, Fact, FactBase, Unanswered
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,8 @@ class Answer:
     score: float = 0.0
     match: str | None = None
     corrections: tuple[tuple[str, str], ...] = field(default=())
+    # On a decline matched to a question the articles are known not to answer: why they don't.
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the `ask --json` format)."""
@@ -77,6 +79,7 @@ class Answerer:
         self.index = index or Index(base)
         self._facts: dict[str, Fact] = {f.id: f for f in base.facts}
         self._passages: dict[str, Citation] = {p.id: p.citation for p in base.passages}
+        self._unanswered: dict[str, Unanswered] = {u.id: u for u in base.unanswered}
         self._central = sorted(base.facts, key=lambda f: -len({c.source for c in f.citations}))
         self._reasons: dict[str, str] = {}  # fact id -> its "why ..." phrasings, joined
         for fact in base.facts:
@@ -89,8 +92,25 @@ class Answerer:
         query, hits = self.index.search(question, limit=8)
         kind = wants(question)
         if kind not in (Wants.ANYTHING, Wants.REASON):
-            hits = [h for h in hits if can_answer(kind, self._excerpts(h))]
+            hits = [
+                h for h in hits if h.kind == "unanswered" or can_answer(kind, self._excerpts(h))
+            ]
+        asked = set(query.text.split())
+        hits = [h for h in hits if h.kind != "unanswered" or self._applies(h.key, asked)]
         best = hits[0] if hits else None
+        if best is not None and best.kind == "unanswered" and best.score >= ANSWER_THRESHOLD:
+            # Curated as a question the articles do not answer, and it matches best: say so,
+            # rather than quote the fact that shares its words.
+            logger.info("declined: known unanswered %s score=%.1f", best.key, best.score)
+            return Answer(
+                question=question,
+                answered=False,
+                suggestions=self._suggestions(hits),
+                score=best.score,
+                match=best.key,
+                corrections=query.corrected,
+                note=self._unanswered[best.key].note,
+            )
         if best is None or best.score < ANSWER_THRESHOLD or best.coverage < MIN_COVERAGE:
             logger.info(
                 "declined: score=%.1f stems=%d",
@@ -114,6 +134,8 @@ class Answerer:
                 break
             if hit.score < ANSWER_THRESHOLD:
                 break
+            if hit.kind == "unanswered":
+                continue
             citations.extend(self._citations(hit, query))
         unique = _dedupe(citations)[: 1 + MAX_SUPPORTING]
         logger.info(
@@ -131,6 +153,11 @@ class Answerer:
             match=lead.key,
             corrections=query.corrected,
         )
+
+    def _applies(self, key: str, asked: set[str]) -> bool:
+        """Whether a known unanswered question applies to a question using the words `asked`."""
+        requires = self._unanswered[key].requires
+        return not requires or not requires.isdisjoint(asked)
 
     def _reasons_first(self, hits: list[Hit], query: Query) -> list[Hit]:
         """`hits` with the best fact that gives the reason the question asks for moved first."""

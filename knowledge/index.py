@@ -10,6 +10,8 @@ How a question is matched:
    closely the question matches the entry's best single phrasing (weighted Jaccard, then
    rapidfuzz `token_set_ratio` on the words).
 Curated facts outrank article sentences ("passages"), which only answer what no fact covers.
+Questions curated as ones the articles do not answer are entries too: one that matches best
+makes the bot decline (`knowledge.answer`).
 Words the fact base has never seen keep a high weight, so a question about something the
 articles do not mention ("what did Biden say?") scores low and is declined.
 
@@ -105,9 +107,12 @@ MIN_HIT_COVERAGE = 0.25
 # one or two of those entries.
 RARE_POSTINGS = 1024
 _BUILD_CHUNK = 256  # facts (or passages) tokenised in one pass
-_FACT, _PASSAGE, _HEADING = 0, 1, 2
-_KIND_FACTOR = (1.0, PASSAGE_WEIGHT, HEADING_WEIGHT)
-_KIND_NAME = ("fact", "passage", "passage")
+# An "unanswered" entry is a question the articles are known not to answer (see
+# `knowledge.models.Unanswered`): matched like a fact's phrasings, it wins only to decline.
+_FACT, _PASSAGE, _HEADING, _UNANSWERED = 0, 1, 2, 3
+_KIND_FACTOR = (1.0, PASSAGE_WEIGHT, HEADING_WEIGHT, 1.0)
+_KIND_NAME = ("fact", "passage", "passage", "unanswered")
+_ASKED = frozenset({_FACT, _UNANSWERED})  # kinds whose phrasings are how people ask for them
 _NOTHING: frozenset[int] = frozenset()
 
 
@@ -116,7 +121,7 @@ class Hit:
     """A scored match: `key` is a fact id or a passage id; `score` is 0-100."""
 
     key: str
-    kind: str  # "fact" or "passage"
+    kind: str  # "fact", "passage" or "unanswered"
     score: float
     coverage: float
 
@@ -275,7 +280,8 @@ def _source_words(base: FactBase, citation: Citation) -> str:
 class Index:
     """Built once per fact base; `search` is read-only and safe to share between threads.
 
-    Entries are the facts, then the passages, in fact-base order ("positions"). They are also
+    Entries are the facts, the passages, then the known unanswered questions, in fact-base
+    order ("positions"). They are also
     numbered by the weight of their lightest phrasing ("ranks"), which is the order posting
     lists keep them in.
     """
@@ -288,8 +294,9 @@ class Index:
         self._text_stems: dict[str, frozenset[str]] = {}
         self._facts = base.facts
         self._passages = base.passages
-        self._size = len(base.facts) + len(base.passages)
+        self._size = len(base.facts) + len(base.passages) + len(base.unanswered)
         self._keys = [f.id for f in base.facts] + [p.id for p in base.passages]
+        self._keys += [u.id for u in base.unanswered]
         if _state is None:
             with _collector_paused():
                 _state = self._build(base)
@@ -440,6 +447,12 @@ class Index:
                 text = base.sources[citation.source].text
                 kind = _HEADING if _looks_like_heading(text, citation) else _PASSAGE
                 add(kind, [excerpt], stems_of_source(citation))
+        for start in range(0, len(base.unanswered), _BUILD_CHUNK):
+            chunk = base.unanswered[start : start + _BUILD_CHUNK]
+            asked = analyse([p for u in chunk for p in u.phrasings], True)
+            for unanswered in chunk:
+                add(_UNANSWERED, asked[: len(unanswered.phrasings)], [])
+                del asked[: len(unanswered.phrasings)]
         # Bytes, not a bytearray: a slice of bytes is a dict key (see `_closeness_of_text`).
         # Converted now, before the postings take memory, so that the copy is not a peak.
         phrase_text = bytes(phrase_text)  # type: ignore[assignment]
@@ -908,9 +921,9 @@ class Index:
         phrased = frozenset(flat[at:outside_at])
         outside = frozenset(flat[outside_at : offsets[position + 1]])
         kind = self._kinds[position]
-        # A fact is asked for in its phrasings and says its excerpts; a passage says its one
-        # sentence, which is also its phrasing.
-        ask, answer = (phrased, outside) if kind == _FACT else (_NOTHING, phrased | outside)
+        # A fact (or a known unanswered question) is asked for in its phrasings and says its
+        # excerpts; a passage says its one sentence, which is also its phrasing.
+        ask, answer = (phrased, outside) if kind in _ASKED else (_NOTHING, phrased | outside)
         covered = 0.0
         matched: set[int] = set()  # the entry's stems the question reached
         for ids, weight in search.known:  # terms the index knows, in question order
@@ -973,7 +986,7 @@ class Index:
         score = 100 * (
             W_COVERAGE * coverage + W_PHRASE * best_phrase + W_CLOSENESS * closeness * coverage
         )
-        if kind != _FACT:
+        if kind not in _ASKED:
             score *= factor
         return Hit(key, _KIND_NAME[kind], round(score, 3), round(coverage, 4))
 

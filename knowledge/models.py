@@ -72,6 +72,19 @@ class FactEntry(BaseModel):
     _check_topic = field_validator("topic")(_not_blank)
 
 
+class UnansweredEntry(BaseModel):
+    """Questions the articles are known not to answer, in `knowledge/unanswered.toml`."""
+
+    model_config = _STRICT
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    note: str = Field(min_length=1)
+    phrasings: list[str] = Field(min_length=1)
+    requires: list[str] = Field(default_factory=list)
+
+    _check_phrasings = field_validator("phrasings", "requires")(_no_blank)
+    _check_note = field_validator("note")(_not_blank)
+
+
 @dataclass(frozen=True, slots=True)
 class Piece:
     """A piece of writing inside a source, with its character range in the file."""
@@ -132,6 +145,21 @@ class Passage:
 
 
 @dataclass(frozen=True, slots=True)
+class Unanswered:
+    """A question the articles do not answer though it sounds as if they might ("how did Trump
+    react to the rejection?"): when it matches a question best, the bot declines and says why."""
+
+    id: str
+    note: str  # why the articles do not answer it, shown with the decline
+    phrasings: tuple[str, ...]
+    file: str
+    # If any: a question must use one of these (folded) words for the entry to apply. What
+    # tells "how did Trump react to the rejection?" from "did Russia reject Trump's plan?" is
+    # often a word too common to weigh in the match ("react", "say").
+    requires: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class FactBase:
     """Everything the answerer needs, validated and immutable once built."""
 
@@ -141,3 +169,4 @@ class FactBase:
     aliases: dict[str, tuple[str, ...]]
     fingerprint: str = ""
     uncovered: dict[str, tuple[Citation, ...]] = field(default_factory=dict)
+    unanswered: tuple[Unanswered, ...] = ()

@@ -22,6 +22,8 @@ def render_text(answer: Answer) -> str:
     """The answer as plain text: the best excerpt, its source, then supporting excerpts."""
     if not answer.answered:
         lines = [DECLINE]
+        if answer.note:
+            lines.append(answer.note)
         if answer.suggestions:
             lines.append("You could ask:")
             lines.extend(f"  - {s}" for s in answer.suggestions)

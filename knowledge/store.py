@@ -26,8 +26,11 @@ from knowledge.models import (
     Piece,
     Source,
     SourceEntry,
+    Unanswered,
+    UnansweredEntry,
 )
 from knowledge.sentences import split_sentences
+from knowledge.text import words
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +39,7 @@ _Model = TypeVar("_Model", bound=BaseModel)
 SOURCES_FILE = "sources.toml"
 ALIASES_FILE = "aliases.toml"
 FACTS_DIR = "facts"
+UNANSWERED_FILE = "unanswered.toml"  # optional
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +260,32 @@ def _load_facts(
     return facts
 
 
+def _load_unanswered(
+    knowledge_dir: Path, fact_ids: set[str], problems: _Collector
+) -> list[Unanswered]:
+    path = knowledge_dir / UNANSWERED_FILE
+    if not path.exists() and not path.is_symlink():
+        return []  # no known gaps is a valid fact base
+    shown = f"knowledge/{UNANSWERED_FILE}"
+    raw = _read_toml(path, shown, problems)
+    if raw is None:
+        return []
+    found: list[Unanswered] = []
+    seen: set[str] = set()
+    for number, item in enumerate(_tables(raw, "question", shown, problems), start=1):
+        label = f"question {item.get('id')!r} (entry {number})"
+        entry = _validate(UnansweredEntry, item, shown, label, problems)
+        if entry is None:
+            continue
+        if entry.id in seen or entry.id in fact_ids:
+            problems.add(shown, label, "id repeats (ids are shared with the facts)")
+            continue
+        seen.add(entry.id)
+        requires = frozenset(w for r in entry.requires for w in words(r))
+        found.append(Unanswered(entry.id, entry.note, tuple(entry.phrasings), shown, requires))
+    return found
+
+
 def _locate_citations(
     entry: FactEntry,
     shown: str,
@@ -304,13 +334,14 @@ def _locate_citations(
 
 def input_files(seeds_dir: Path, knowledge_dir: Path) -> list[tuple[str, Path]]:
     """Every file the fact base is read from, as `(name, path)`: `seeds/*.txt`,
-    `knowledge/sources.toml`, `knowledge/aliases.toml` and `knowledge/facts/*.toml`.
+    `knowledge/sources.toml`, `knowledge/aliases.toml`, `knowledge/unanswered.toml` and
+    `knowledge/facts/*.toml`.
 
     Names are relative to a `seeds/` and a `knowledge/` folder whatever the folders are called,
     so a copy of the files (a snapshot) has the same names and the same fingerprint.
     """
     files = [(f"seeds/{p.name}", p) for p in sorted(seeds_dir.glob("*.txt"))]
-    for name in (SOURCES_FILE, ALIASES_FILE):
+    for name in (SOURCES_FILE, ALIASES_FILE, UNANSWERED_FILE):
         path = knowledge_dir / name
         if path.exists() or path.is_symlink():
             files.append((f"knowledge/{name}", path))
@@ -392,6 +423,7 @@ def load_fact_base(seeds_dir: Path, knowledge_dir: Path) -> FactBase:
             sources[name] = Source(name, text, pieces, digest)
     aliases = _load_aliases(knowledge_dir, problems)
     facts = _load_facts(knowledge_dir, sources, problems)
+    unanswered = _load_unanswered(knowledge_dir, {f.id for f in facts}, problems)
     if problems.problems:
         raise FactBaseError(problems.problems)
 
@@ -407,6 +439,7 @@ def load_fact_base(seeds_dir: Path, knowledge_dir: Path) -> FactBase:
         aliases=aliases,
         fingerprint=_fingerprint(seeds_dir, knowledge_dir),
         uncovered=_uncovered(sources, facts),
+        unanswered=tuple(unanswered),
     )
     logger.info(
         "fact base loaded: %d sources, %d facts, %d passages",

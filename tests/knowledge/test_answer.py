@@ -164,3 +164,35 @@ def test_the_examples_people_are_told_to_try_get_the_story_s_answers(answerer: A
     ]:
         answer = answerer.answer(question)
         assert answer.answered and answer.citations[0].fact_id == fact_id, question
+
+
+def test_a_question_curated_as_unanswered_is_declined_with_the_reason(
+    answerer: Answerer,
+) -> None:
+    # Without the curated entry this was answered with what Lavrov said: it shares every word
+    # that weighs. The everyday word that sets it apart ("react") is what the entry requires.
+    for question in (
+        "How did Donald Trump respond after Moscow turned the plan down?",
+        "what did trump himself say about lavrov's rejection",
+    ):
+        answer = answerer.answer(question)
+        assert not answer.answered and answer.citations == (), question
+        assert answer.note and "Trump" in answer.note
+        assert answer.suggestions  # still offers what it can answer
+    # The same words without a reaction verb: the story itself, answered.
+    answer = answerer.answer("did moscow reject the trump plan?")
+    assert answer.answered and answer.note is None
+    assert answer.citations[0].fact_id in {
+        "lavrov-position",
+        "plan-reception",
+        "russia-why-rejected",
+    }
+
+
+def test_known_unanswered_questions_never_lend_support_or_suggestions(answerer: Answerer) -> None:
+    for question in ("how many peacekeepers", "who drafted the plan", "what did trump say"):
+        answer = answerer.answer(question)
+        facts = {f.id for f in answerer.base.facts}
+        assert all(c.fact_id in facts or c.fact_id is None for c in answer.citations)
+        ids = {u.id for u in answerer.base.unanswered}
+        assert not any(s in ids for s in answer.suggestions)

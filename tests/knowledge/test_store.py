@@ -188,3 +188,28 @@ def test_excerpt_that_occurs_twice_is_ambiguous(workspace: Workspace) -> None:
     add_facts(workspace, GOOD_FACT.replace("in an interview with the TASS news agency", "Lavrov"))
     [problem] = problems(workspace)
     assert "occurs more than once" in problem
+
+
+def test_known_unanswered_questions_load_and_are_optional(workspace: Workspace) -> None:
+    shipped = load_fact_base(*workspace).unanswered
+    assert "trump-reaction" in {u.id for u in shipped}
+    assert "react" in next(u for u in shipped if u.id == "trump-reaction").requires
+    (workspace[1] / "unanswered.toml").unlink()
+    assert load_fact_base(*workspace).unanswered == ()  # none known is a valid fact base
+
+
+def test_a_broken_unanswered_question_is_named_and_nothing_loads(workspace: Workspace) -> None:
+    (workspace[1] / "unanswered.toml").write_text(
+        '[[question]]\nid = "no-note"\nphrasings = ["who paid?"]\n\n'
+        '[[question]]\nid = "plan-origin"\nnote = "clashes with a fact"\nphrasings = ["x y z"]\n\n'
+        '[[question]]\nid = "blank"\nnote = "n"\nphrasings = ["ok", " "]\n',
+        encoding="utf-8",
+    )
+    found = problems(workspace)
+    assert found == [
+        "knowledge/unanswered.toml: question 'no-note' (entry 1): note: Field required",
+        "knowledge/unanswered.toml: question 'plan-origin' (entry 2):"
+        " id repeats (ids are shared with the facts)",
+        "knowledge/unanswered.toml: question 'blank' (entry 3):"
+        " phrasings: Value error, must not contain blank strings",
+    ], found

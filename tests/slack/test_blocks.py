@@ -13,6 +13,7 @@ from bot.questionlog import Day, Stats
 from knowledge.answer import Answer, Answerer, CitedExcerpt
 from knowledge.gaps import Gap
 from knowledge.models import FactBase, Piece, Source
+from knowledge.render import render_text
 
 BROADCASTS = ("<!channel>", "<!here>", "<!everyone>", "<!subteam")
 
@@ -113,6 +114,14 @@ def test_a_decline_says_so_and_offers_up_to_three_suggestion_buttons(answerer: A
     assert blocks.ACTION_SHARE not in texts(message)
 
 
+def test_a_decline_of_a_known_unanswered_question_says_why(answerer: Answerer) -> None:
+    answer = answerer.answer("how did trump react when russia turned the plan down?")
+    message = blocks.answer_message(answer)
+    assert "don't answer that" in message["blocks"][0]["text"]["text"]
+    assert message["blocks"][1]["elements"][0]["text"] == blocks.escape(answer.note or "-")
+    assert "Trump himself" in render_text(answer).splitlines()[1]
+
+
 def test_user_text_and_article_text_are_escaped_everywhere() -> None:
     hostile = "<!channel> <!here> <!everyone> <!subteam^S1|@x> & nato"
     answer = Answer(
@@ -127,6 +136,7 @@ def test_user_text_and_article_text_are_escaped_everywhere() -> None:
         blocks.answer_message(
             replace(answer, answered=False, citations=(), suggestions=(hostile,))
         ),
+        blocks.answer_message(replace(answer, answered=False, citations=(), note=hostile)),
     ):
         rendered = texts(message)
         assert not any(b in rendered for b in BROADCASTS), rendered
