@@ -42,6 +42,8 @@ LABELLED_SETS = (
     "holdout6.toml",
     "tuning10.toml",
     "holdout7.toml",
+    "tuning11.toml",
+    "tuning12.toml",
 )
 UNREAD = frozenset(
     {"holdout2.toml", "holdout4.toml", "holdout5.toml", "holdout6.toml", "holdout7.toml"}
