@@ -29,7 +29,8 @@ _US = re.compile(r"\bU\.S\.(?!\w)|\bUS\b")
 
 # Chat abbreviations: filler in a question, but never what a typo meant (see `Vocabulary`).
 ABBREVIATIONS = frozenset("per smth sth abt afaik iirc fwiw wdym rn cuz coz".split())
-# Words that carry no topic: question words, chat filler and the most common function words.
+# Words that carry no topic: question words, chat filler, the most common function words and
+# newsroom chatter around a question ("*urgent*", "for the sidebar", "sanity check").
 _NO_TOPIC = frozenset(
     """
     a about above after again against all also am an and any anything anyone are around as
@@ -56,6 +57,9 @@ _NO_TOPIC = frozenset(
     confused curious wondering recap lmao omg hiya dunno gotta inside within among across
     toward towards onto via whose either neither whatever whenever wherever whoever however
     whichever
+    urgent urgently asap sanity desk sidebar explainer package verbatim confirm confirming
+    quoting headline graphic graphics standup check checking cc ping newsletter blurb caption
+    graf lede script pronto wording bullet bullets notes doc docs homepage manager
     """.split()
 )
 STOPWORDS = _NO_TOPIC | ABBREVIATIONS
