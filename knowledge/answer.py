@@ -188,9 +188,15 @@ class Answerer:
         fact = self._facts[hit.key]
         cited = [self._cite(c, fact) for c in fact.citations]
         # Where a fact cites several accounts, lead with the one the question clearly speaks
-        # to ("what do Kyiv's Western allies think..."); otherwise keep the curator's order,
-        # which puts the best general answer first.
-        relevance = [self.index.relevance(query, f"{c.excerpt} {c.outlet} {c.kind}") for c in cited]
+        # to ("what do Kyiv's Western allies think...", or the heading of its section: "the
+        # key proposals in the US-Russia plan"); otherwise keep the curator's order, which puts
+        # the best general answer first.
+        relevance = [
+            self.index.relevance(
+                query, f"{c.excerpt} {c.outlet} {c.kind} {self.index.heading_of(at)}"
+            )
+            for c, at in zip(cited, fact.citations, strict=True)
+        ]
         # A question quoted from an interview is context, never the lead answer.
         candidates = [
             i for i, c in enumerate(cited) if not c.excerpt.rstrip("”’\"' ").endswith("?")

@@ -271,10 +271,36 @@ def subject_stems(base: FactBase, aliases: AliasMap) -> frozenset[str]:
     return frozenset(s for s, n in counts.items() if n >= 2 and 2 * n >= len(titles))
 
 
+def section_headings(base: FactBase) -> dict[str, list[tuple[int, str]]]:
+    """Per source, its section headings ("US-Russia Peace Plan: Key Proposals") as (start,
+    text), in order; a piece's title line is not a section heading."""
+    headings: dict[str, list[tuple[int, str]]] = {}
+    for passage in base.passages:
+        citation = passage.citation
+        source = base.sources[citation.source]
+        if source.piece_at(citation.start).start == citation.start:
+            continue
+        if _looks_like_heading(source.text, citation):
+            headings.setdefault(citation.source, []).append((citation.start, citation.excerpt))
+    return headings
+
+
 def _source_words(base: FactBase, citation: Citation) -> str:
     piece = base.sources[citation.source].piece_at(citation.start)
     outlet = "" if piece.outlet == UNKNOWN_OUTLET else piece.outlet
     return " ".join([outlet, *piece.aliases])
+
+
+def _heading_of(
+    citation: Citation, piece_start: int, headings: dict[str, list[tuple[int, str]]]
+) -> str:
+    """The heading of the section `citation` stands in ("" if none, or if it is one)."""
+    above = [
+        text
+        for start, text in headings.get(citation.source, ())
+        if piece_start <= start < citation.start
+    ]
+    return above[-1] if above else ""
 
 
 class Index:
@@ -294,9 +320,11 @@ class Index:
         self._text_stems: dict[str, frozenset[str]] = {}
         self._facts = base.facts
         self._passages = base.passages
+        self._sources = base.sources
         self._size = len(base.facts) + len(base.passages) + len(base.unanswered)
         self._keys = [f.id for f in base.facts] + [p.id for p in base.passages]
         self._keys += [u.id for u in base.unanswered]
+        self._headings = section_headings(base)
         if _state is None:
             with _collector_paused():
                 _state = self._build(base)
@@ -539,6 +567,12 @@ class Index:
             )
             / total
         )
+
+    def heading_of(self, citation: Citation) -> str:
+        """The heading of the section `citation` stands in, or "": a question may name the
+        section ("the key proposals"), which says which of a fact's citations it means."""
+        piece = self._sources[citation.source].piece_at(citation.start)
+        return _heading_of(citation, piece.start, self._headings)
 
     def _tokens(self, text: str) -> list[str]:
         return self._rewrite(self._words(text))

@@ -41,6 +41,10 @@ def test_where_the_articles_disagree_both_accounts_are_cited(answerer: Answerer)
 def test_the_question_picks_which_account_comes_first(answerer: Answerer) -> None:
     answer = answerer.answer("how did Kyiv's Western allies receive the plan?")
     assert answer.citations[0].source == "002_f5c7fe294e905a4b.txt"
+    # The section a citation stands in counts: this report lists the terms under the heading
+    # "US-Russia Peace Plan: Key Proposals"; the other report gives them in a sentence.
+    answer = answerer.answer("what are the key proposals in the us-russia plan")
+    assert answer.citations[0].excerpt.startswith("Sources familiar with the discussions")
 
 
 def test_unanswerable_question_is_declined_with_suggestions(answerer: Answerer) -> None:
