@@ -27,11 +27,18 @@ _WORD = re.compile(r"[^\W_]+")
 # The country in capitals ("US-backed", "U.S."), told apart from the pronoun before folding.
 _US = re.compile(r"\bU\.S\.(?!\w)|\bUS\b")
 
-# Chat abbreviations: filler in a question, but never what a typo meant (see `Vocabulary`).
-ABBREVIATIONS = frozenset("per smth sth abt afaik iirc fwiw wdym rn cuz coz".split())
+# Chat abbreviations, and contractions typed without their apostrophes: filler in a question,
+# but never what a typo meant (see `Vocabulary`), or "hops" would become "hows".
+ABBREVIATIONS = frozenset(
+    """
+    per smth sth abt afaik iirc fwiw wdym rn cuz coz itll youll theyll theyd youd ive youve
+    weve theyve im youre theyre wheres hows theres heres lemme gimme kinda sorta ya yall thx
+    ty rly srsly tbf anyways bc literally legit lowkey wtf wth haha hah heh bruh dude alright
+    gotcha awesome
+    """.split()
+)
 # Words that carry no topic: question words, chat filler, the most common function words,
-# newsroom chatter around a question ("*urgent*", "for the sidebar", "sanity check"), and
-# contractions and chat words typed without their apostrophes or vowels ("itll", "lemme").
+# and newsroom chatter around a question ("*urgent*", "for the sidebar", "sanity check").
 _NO_TOPIC = frozenset(
     """
     a about above after again against all also am an and any anything anyone are around as
@@ -61,9 +68,6 @@ _NO_TOPIC = frozenset(
     urgent urgently asap sanity desk sidebar explainer package verbatim confirm confirming
     quoting headline graphic graphics standup check checking cc ping newsletter blurb caption
     graf lede script pronto wording bullet bullets notes doc docs homepage manager
-    itll youll theyll theyd youd ive youve weve theyve im youre theyre wheres hows theres
-    heres lemme gimme kinda sorta ya yall thx ty rly srsly tbf anyways bc literally legit
-    lowkey wtf wth haha hah heh bruh dude alright gotcha awesome
     """.split()
 )
 STOPWORDS = _NO_TOPIC | ABBREVIATIONS

@@ -59,7 +59,9 @@ class Vocabulary:
         by swapping two neighbours ("teh" -> "the"). Four-letter words are only corrected into
         filler ("waht" -> "what"), by swapping two neighbours ("plna" -> "plan") or by doubling
         a letter ("anex" -> "annex"): a content word one other letter away from another
-        ("pope", "hope") is more often a different word than a typo.
+        ("pope", "hope") is more often a different word than a typo. A word ending in "s" that
+        is nothing known may be a possessive typed without its apostrophe: "ukrianes" is read
+        as "ukraine" if the word without its "s" can be corrected.
         """
         if len(token) <= 2 or token in self._rank or token.isdigit():
             return token
@@ -68,7 +70,13 @@ class Vocabulary:
             return next((w for w in swapped if w in self._filler), token)
         if len(token) > 4 and is_generic(token):
             return token
-        return self._nearest(token)
+        nearest = self._nearest(token)
+        if nearest == token and len(token) > 5 and token.endswith("s"):
+            # A possessive typed without its apostrophe, on a misspelt name ("ukrianes"): the
+            # name alone is one slip away ("ukraine"), the name and the "s" two.
+            bare = self._nearest(token[:-1])
+            return bare if bare != token[:-1] else token
+        return nearest
 
     def _nearest(self, token: str) -> str:
         """The closest known word within the edits `correct` allows, or `token` (the search

@@ -26,6 +26,14 @@ def test_longer_words_allow_one_edit() -> None:
     assert VOCABULARY.correct("sanctoins") == "sanctions"
 
 
+def test_a_misspelt_possessive_without_its_apostrophe_is_read_as_the_name() -> None:
+    vocabulary = Vocabulary(["ukraine", "lavrov"])
+    assert vocabulary.correct("ukrianes") == "ukraine"  # a swap, then the possessive "s"
+    assert vocabulary.correct("lavorvs") == "lavrov"
+    assert vocabulary.correct("ukraines") == "ukraine"  # one slip away on its own: as before
+    assert vocabulary.correct("kremlins") == "kremlins"  # nothing near: left alone
+
+
 def test_an_everyday_word_is_not_taken_for_a_slip() -> None:
     vocabulary = Vocabulary(["expert", "experts"])
     assert vocabulary.correct("expect") == "expect"
