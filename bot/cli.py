@@ -41,6 +41,7 @@ def check(base: FactBase, stdout: TextIO) -> int:
     """Report the loaded fact base: sizes and the sentences no curated fact cites."""
     stdout.write(
         f"OK: {len(base.sources)} sources, {len(base.facts)} facts, "
+        f"{len(base.unanswered)} known unanswered questions, "
         f"{len(base.passages)} sentences searchable.\n"
     )
     for name, source in base.sources.items():
