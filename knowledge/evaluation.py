@@ -44,9 +44,17 @@ LABELLED_SETS = (
     "holdout7.toml",
     "tuning11.toml",
     "tuning12.toml",
+    "holdout8.toml",
 )
 UNREAD = frozenset(
-    {"holdout2.toml", "holdout4.toml", "holdout5.toml", "holdout6.toml", "holdout7.toml"}
+    {
+        "holdout2.toml",
+        "holdout4.toml",
+        "holdout5.toml",
+        "holdout6.toml",
+        "holdout7.toml",
+        "holdout8.toml",
+    }
 )
 
 
