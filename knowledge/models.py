@@ -7,6 +7,7 @@ loaded, validated fact base that the index searches.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -14,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 UNKNOWN_OUTLET = "outlet not named"
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=True)
+# An id of a fact or a known unanswered question: lowercase-kebab.
+_Id = Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
 
 def _no_blank(values: list[str]) -> list[str]:
@@ -62,7 +65,7 @@ class FactEntry(BaseModel):
     """One curated fact as written in `knowledge/facts/*.toml`."""
 
     model_config = _STRICT
-    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    id: _Id
     topic: str = Field(min_length=1)
     phrasings: list[str] = Field(min_length=1)
     aliases: list[str] = Field(default_factory=list)
@@ -76,7 +79,7 @@ class UnansweredEntry(BaseModel):
     """Questions the articles are known not to answer, in `knowledge/unanswered.toml`."""
 
     model_config = _STRICT
-    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    id: _Id
     note: str = Field(min_length=1)
     phrasings: list[str] = Field(min_length=1)
     requires: list[str] = Field(default_factory=list)

@@ -180,6 +180,24 @@ def _write_many(path: str, count: int, start: multiprocessing.Event) -> None:  #
             raise SystemExit(1)
 
 
+def _writers_at_once(path: Path, writers: int, questions: int) -> list[int | None]:
+    """Fork `writers` processes that each log `questions` questions into `path`, released at
+    the same moment; their exit codes (0: every question of theirs was logged)."""
+    context = multiprocessing.get_context("fork")
+    start = context.Event()
+    processes = [
+        context.Process(target=_write_many, args=(str(path), questions, start))
+        for _ in range(writers)
+    ]
+    for process in processes:
+        process.start()
+    time.sleep(0.1)
+    start.set()
+    for process in processes:
+        process.join(timeout=120)
+    return [process.exitcode for process in processes]
+
+
 def test_several_processes_writing_at_once_lose_no_question_given_time_to_wait(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -190,16 +208,7 @@ def test_several_processes_writing_at_once_lose_no_question_given_time_to_wait(
     # inherit the patched setting.
     monkeypatch.setattr(questionlog, "WRITE_BUSY_TIMEOUT_MS", 30_000)
     path = tmp_path / "state" / LOG_NAME
-    context = multiprocessing.get_context("fork")
-    start = context.Event()
-    writers = [context.Process(target=_write_many, args=(str(path), 500, start)) for _ in range(4)]
-    for writer in writers:
-        writer.start()
-    time.sleep(0.2)
-    start.set()
-    for writer in writers:
-        writer.join(timeout=120)
-        assert writer.exitcode == 0
+    assert _writers_at_once(path, writers=4, questions=500) == [0, 0, 0, 0]
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT COUNT(*) FROM questions").fetchone() == (2000,)
         assert db.execute("SELECT COUNT(DISTINCT text) FROM questions").fetchone() == (2000,)
@@ -213,20 +222,10 @@ def test_workers_starting_together_on_a_new_log_each_keep_their_first_question(
     # SQLite refuses a second connection's switch to WAL at once (no busy handler), which lost a
     # worker's first question in about one start in six here before the switch was retried.
     monkeypatch.setattr(questionlog, "WRITE_BUSY_TIMEOUT_MS", 30_000)
-    context = multiprocessing.get_context("fork")
     for start_number in range(12):
         path = tmp_path / f"state{start_number}" / LOG_NAME
-        start = context.Event()
-        writers = [
-            context.Process(target=_write_many, args=(str(path), 1, start)) for _ in range(4)
-        ]
-        for writer in writers:
-            writer.start()
-        time.sleep(0.05)
-        start.set()
-        for writer in writers:
-            writer.join(timeout=60)
-        assert [writer.exitcode for writer in writers] == [0, 0, 0, 0], f"start {start_number}"
+        exits = _writers_at_once(path, writers=4, questions=1)
+        assert exits == [0, 0, 0, 0], f"start {start_number}"
         with sqlite3.connect(path) as db:
             assert db.execute("SELECT COUNT(*) FROM questions").fetchone() == (4,)
             assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
