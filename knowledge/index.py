@@ -307,9 +307,8 @@ class Index:
     """Built once per fact base; `search` is read-only and safe to share between threads.
 
     Entries are the facts, the passages, then the known unanswered questions, in fact-base
-    order ("positions"). They are also
-    numbered by the weight of their lightest phrasing ("ranks"), which is the order posting
-    lists keep them in.
+    order ("positions"). They are also numbered by the weight of their lightest phrasing
+    ("ranks"), which is the order posting lists keep them in.
     """
 
     def __init__(self, base: FactBase, *, _state: dict[str, Any] | None = None) -> None:
