@@ -95,7 +95,7 @@ class Answerer:
             hits = [
                 h for h in hits if h.kind == "unanswered" or can_answer(kind, self._excerpts(h))
             ]
-        # The words as read: typos corrected, aliases applied (so "required" words are too).
+        # The question as read (typos corrected, aliases applied) must use a required word.
         asked = set(query.text.split())
         hits = [h for h in hits if h.kind != "unanswered" or self._applies(h.key, asked)]
         best = hits[0] if hits else None
