@@ -99,31 +99,29 @@ class Answerer:
         asked = set(query.text.split())
         hits = [h for h in hits if h.kind != "unanswered" or self._applies(h.key, asked)]
         best = hits[0] if hits else None
-        if best is not None and best.kind == "unanswered" and best.score >= ANSWER_THRESHOLD:
-            # Curated as a question the articles do not answer, and it matches best: say so,
-            # rather than quote the fact that shares its words.
-            logger.info("declined: known unanswered %s score=%.1f", best.key, best.score)
-            return Answer(
-                question=question,
-                answered=False,
-                suggestions=self._suggestions(hits),
-                score=best.score,
-                match=best.key,
-                corrections=query.corrected,
-                note=self._unanswered[best.key].note,
-            )
-        if best is None or best.score < ANSWER_THRESHOLD or best.coverage < MIN_COVERAGE:
+        # A question curated as one the articles do not answer that matches best is declined
+        # with its note, rather than answered with the fact that shares its words.
+        gap = self._unanswered.get(best.key) if best and best.kind == "unanswered" else None
+        if (
+            best is None
+            or best.score < ANSWER_THRESHOLD
+            or best.coverage < MIN_COVERAGE
+            or gap is not None
+        ):
             logger.info(
-                "declined: score=%.1f stems=%d",
+                "declined: score=%.1f stems=%d known gap=%s",
                 best.score if best else 0.0,
                 len(query.stems),
+                gap.id if gap else None,
             )
             return Answer(
                 question=question,
                 answered=False,
                 suggestions=self._suggestions(hits),
                 score=best.score if best else 0.0,
+                match=gap.id if gap else None,
                 corrections=query.corrected,
+                note=gap.note if gap else None,
             )
         # Whether to answer is judged on the best match; which fact leads may still change.
         if kind is Wants.REASON:
