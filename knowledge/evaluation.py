@@ -45,6 +45,8 @@ LABELLED_SETS = (
     "tuning11.toml",
     "tuning12.toml",
     "holdout8.toml",
+    "tuning13.toml",
+    "tuning14.toml",
 )
 UNREAD = frozenset(
     {

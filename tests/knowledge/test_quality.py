@@ -57,6 +57,8 @@ FLOORS = {
     "tuning11.toml": (99, 45),
     "tuning12.toml": (104, 45),
     "holdout8.toml": (87, 40),
+    "tuning13.toml": (81, 44),
+    "tuning14.toml": (92, 44),
 }
 
 
