@@ -140,6 +140,16 @@ class AliasMap:
                 key = tuple(words(variant))
                 if key and key != target:
                     self._phrases[key] = target
+        # A phrase with one of its words written as that word's variant is the phrase too:
+        # "jens stoltenburg" is "jens stoltenberg", since "stoltenburg" is "stoltenberg".
+        variants_of: dict[str, list[str]] = {}
+        for key, target in self._phrases.items():
+            if len(key) == 1 and len(target) == 1:
+                variants_of.setdefault(target[0], []).append(key[0])
+        for key, target in list(self._phrases.items()):
+            for at, word in enumerate(key if len(key) > 1 else ()):
+                for variant in variants_of.get(word, ()):
+                    self._phrases.setdefault((*key[:at], variant, *key[at + 1 :]), target)
         self._longest = max((len(k) for k in self._phrases), default=0)
         # Phrasal verbs whose particle may stand after the object: "turn the plan down" (not
         # a filler word's phrase, such as "wait out"); and the word pairs that start a phrase,
