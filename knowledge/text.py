@@ -67,7 +67,7 @@ _NO_TOPIC = frozenset(
     """.split()
 )
 # Newsroom chatter around a question ("*urgent*", "pull the quote for the carousel", "sanity
-# check", "in the second piece"): filler, and, like the abbreviations, never what a typo meant,
+# check", "judging by both pieces"): filler, and, like the abbreviations, never what a typo meant,
 # or "poll" would become "pull".
 NEWSROOM = frozenset(
     """
