@@ -41,6 +41,9 @@ class Changes:
     facts_removed: tuple[str, ...] = ()
     facts_changed: tuple[str, ...] = ()
     aliases_changed: bool = False
+    unanswered_added: tuple[str, ...] = ()
+    unanswered_removed: tuple[str, ...] = ()
+    unanswered_changed: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -53,6 +56,9 @@ class Changes:
                 self.facts_removed,
                 self.facts_changed,
                 self.aliases_changed,
+                self.unanswered_added,
+                self.unanswered_removed,
+                self.unanswered_changed,
             )
         )
 
@@ -63,6 +69,8 @@ def compare(old: FactBase | None, new: FactBase) -> Changes:
         old = FactBase(sources={}, facts=(), passages=(), aliases={})
     old_facts = {f.id: f for f in old.facts}
     new_facts = {f.id: f for f in new.facts}
+    old_gaps = {u.id: u for u in old.unanswered}
+    new_gaps = {u.id: u for u in new.unanswered}
     return Changes(
         sources_added=tuple(n for n in new.sources if n not in old.sources),
         sources_removed=tuple(n for n in old.sources if n not in new.sources),
@@ -75,6 +83,11 @@ def compare(old: FactBase | None, new: FactBase) -> Changes:
             i for i, fact in new_facts.items() if i in old_facts and old_facts[i] != fact
         ),
         aliases_changed=bool(old.aliases or old.sources) and old.aliases != new.aliases,
+        unanswered_added=tuple(i for i in new_gaps if i not in old_gaps),
+        unanswered_removed=tuple(i for i in old_gaps if i not in new_gaps),
+        unanswered_changed=tuple(
+            i for i, gap in new_gaps.items() if i in old_gaps and old_gaps[i] != gap
+        ),
     )
 
 
@@ -98,6 +111,9 @@ def change_items(changes: Changes) -> list[tuple[str, tuple[str, ...]]]:
         ("facts added", changes.facts_added),
         ("facts removed", changes.facts_removed),
         ("facts changed", changes.facts_changed),
+        ("known unanswered questions added", changes.unanswered_added),
+        ("known unanswered questions removed", changes.unanswered_removed),
+        ("known unanswered questions changed", changes.unanswered_changed),
     ]
     found = [(label, ids) for label, ids in items if ids]
     if changes.aliases_changed:

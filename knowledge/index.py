@@ -46,7 +46,7 @@ from rapidfuzz import fuzz
 from knowledge.models import UNKNOWN_OUTLET, Citation, FactBase
 from knowledge.postings import ANYWHERE, PHRASED, UNSURE, Lookup, Postings, Term
 from knowledge.text import (
-    ABBREVIATIONS,
+    NOT_TYPO_TARGETS,
     STEM_LENGTH,
     STOPWORDS,
     AliasMap,
@@ -486,7 +486,7 @@ class Index:
         counts.update(counting)
         counts.pop(SEPARATOR, None)
         counts.update(self.aliases.variant_words)
-        counts.update(STOPWORDS - ABBREVIATIONS)  # known words, but no typo's target
+        counts.update(STOPWORDS - NOT_TYPO_TARGETS)  # known words, but no typo's target
         frequency.update(holding)
 
         size = self._size

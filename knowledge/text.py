@@ -37,8 +37,7 @@ ABBREVIATIONS = frozenset(
     gotcha awesome
     """.split()
 )
-# Words that carry no topic: question words, chat filler, the most common function words,
-# and newsroom chatter around a question ("*urgent*", "for the sidebar", "sanity check").
+# Words that carry no topic: question words, chat filler and the most common function words.
 _NO_TOPIC = frozenset(
     """
     a about above after again against all also am an and any anything anyone are around as
@@ -65,12 +64,22 @@ _NO_TOPIC = frozenset(
     confused curious wondering recap lmao omg hiya dunno gotta inside within among across
     toward towards onto via whose either neither whatever whenever wherever whoever however
     whichever
-    urgent urgently asap sanity desk sidebar explainer package verbatim confirm confirming
-    quoting headline graphic graphics standup check checking cc ping newsletter blurb caption
-    graf lede script pronto wording bullet bullets notes doc docs homepage manager
     """.split()
 )
-STOPWORDS = _NO_TOPIC | ABBREVIATIONS
+# Newsroom chatter around a question ("*urgent*", "pull the quote for the carousel", "sanity
+# check", "judging by both pieces"): filler, and, like the abbreviations, never what a typo meant,
+# or "poll" would become "pull".
+NEWSROOM = frozenset(
+    """
+    urgent urgently asap sanity desk sidebar explainer package verbatim confirm confirming
+    quoting headline graphic graphics standup check checking cc ping newsletter blurb caption
+    graf lede script pronto wording bullet bullets notes doc docs homepage manager pull
+    carousel credit paragraph para bulletin forget forgot missed remember recall travelling
+    traveling sounds context judging equally right
+    """.split()
+)
+NOT_TYPO_TARGETS = ABBREVIATIONS | NEWSROOM
+STOPWORDS = _NO_TOPIC | NOT_TYPO_TARGETS
 
 
 def strip_slack_markup(text: str) -> str:
@@ -140,14 +149,25 @@ class AliasMap:
                 key = tuple(words(variant))
                 if key and key != target:
                     self._phrases[key] = target
+        # A phrase with one of its words written as that word's variant is the phrase too:
+        # "jens stoltenburg" is "jens stoltenberg", since "stoltenburg" is "stoltenberg".
+        variants_of: dict[str, list[str]] = {}
+        for key, target in self._phrases.items():
+            if len(key) == 1 and len(target) == 1:
+                variants_of.setdefault(target[0], []).append(key[0])
+        for key, target in list(self._phrases.items()):
+            for at, word in enumerate(key if len(key) > 1 else ()):
+                for variant in variants_of.get(word, ()):
+                    self._phrases.setdefault((*key[:at], variant, *key[at + 1 :]), target)
         self._longest = max((len(k) for k in self._phrases), default=0)
         # Phrasal verbs whose particle may stand after the object: "turn the plan down" (not
-        # a filler word's phrase, such as "wait out"); and the word pairs that start a phrase,
-        # whose particle stays where it is.
+        # a filler word's phrase, such as "wait out"; "pull the troops back" is one, though a
+        # bare "pull", as in "pull the quote", is chatter); and the word pairs that start a
+        # phrase, whose particle stays where it is.
         self._separable: dict[str, set[str]] = {}
         self._starts: set[tuple[str, ...]] = {key[:2] for key in self._phrases if len(key) > 1}
         for key in self._phrases:
-            if len(key) == 2 and key[1] in _PARTICLES and key[0] not in STOPWORDS:
+            if len(key) == 2 and key[1] in _PARTICLES and key[0] not in _NO_TOPIC:
                 self._separable.setdefault(key[0], set()).add(key[1])
 
     @property

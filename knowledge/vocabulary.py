@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from knowledge.text import ABBREVIATIONS, STOPWORDS, is_generic
+from knowledge.text import NOT_TYPO_TARGETS, STOPWORDS, is_generic
 
 
 def plausible_typo(typed: str, known: str) -> bool:
@@ -34,9 +34,9 @@ class Vocabulary:
         self._buckets: dict[tuple[str, int], list[str]] = {}
         for word in self.ranked:  # in rank order, so each bucket is too
             self._buckets.setdefault((word[0], len(word)), []).append(word)
-        # Filler a typo may be corrected into; chat abbreviations are left out, or "peer" would
-        # become "per" and "cruz" "cuz".
-        self._filler = STOPWORDS - ABBREVIATIONS
+        # Filler a typo may be corrected into; chat abbreviations and newsroom chatter are left
+        # out, or "peer" would become "per", "cruz" "cuz" and "poll" "pull".
+        self._filler = STOPWORDS - NOT_TYPO_TARGETS
         self._stopwords = sorted(self._filler)
 
     @classmethod

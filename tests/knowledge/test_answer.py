@@ -159,6 +159,15 @@ def test_function_words_and_chat_abbreviations_weigh_nothing(answerer: Answerer)
         assert answer.answered and answer.citations[0].fact_id == fact_id, question
 
 
+def test_newsroom_chatter_around_a_question_weighs_nothing(answerer: Answerer) -> None:
+    for question, fact_id in [
+        ("can someone pull the Cameron quote for the carousel? :pray:", "cameron-quote"),
+        ("sanity check: the Macron quote for the bulletin, right?", "macron-quote"),
+    ]:
+        answer = answerer.answer(question)
+        assert answer.answered and answer.citations[0].fact_id == fact_id, question
+
+
 def test_the_examples_people_are_told_to_try_get_the_story_s_answers(answerer: Answerer) -> None:
     for question, fact_id in [
         ("who rejected", "plan-reception"),

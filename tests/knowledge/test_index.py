@@ -22,7 +22,7 @@ from knowledge.evaluation import load_questions
 from knowledge.index import Index, _closeness_ceiling
 from knowledge.index_cache import cache_path, load_index
 from knowledge.models import FactBase
-from knowledge.text import ABBREVIATIONS, STOPWORDS, stem
+from knowledge.text import NOT_TYPO_TARGETS, STOPWORDS, stem
 from knowledge.vocabulary import Vocabulary, plausible_typo
 from tests.conftest import DATA
 
@@ -188,7 +188,7 @@ def test_closeness_ceiling_bounds_token_set_ratio() -> None:
 def _nearest_by_scanning(vocabulary: Vocabulary, token: str) -> str:
     """The search behind typo correction as it was: every known word compared."""
     if len(token) == 4:
-        choices, limit = sorted(STOPWORDS - ABBREVIATIONS), 1
+        choices, limit = sorted(STOPWORDS - NOT_TYPO_TARGETS), 1
         swaps = [token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(3)]
         swaps += [token[: i + 1] + token[i:] for i in range(4)]  # a letter doubled
         known = [w for w in vocabulary.ranked if w in swaps]

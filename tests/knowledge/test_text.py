@@ -57,6 +57,16 @@ def test_aliases_prefer_the_longest_phrase() -> None:
     assert aliases.apply(words("did the UK say")) == ["did", "the", "british", "say"]
 
 
+def test_a_phrase_with_one_word_written_as_its_variant_is_still_the_phrase() -> None:
+    aliases = AliasMap(
+        {"stoltenberg": ["jens stoltenberg", "stoltenburg"], "kyiv": ["kiev", "kyiv government"]}
+    )
+    for text in ("jens stoltenburg", "jens stoltenberg", "stoltenburg"):
+        assert aliases.apply(words(text)) == ["stoltenberg"], text
+    assert aliases.apply(words("the kiev government")) == ["the", "kyiv"]
+    assert aliases.apply(words("jens")) == ["jens"]
+
+
 def test_a_separated_phrasal_verb_is_put_back_together() -> None:
     aliases = AliasMap({"reject": ["turn down", "shot down"], "withdraw": ["pull back"]})
     assert aliases.apply(aliases.rejoin(words("why did they turn the peace plan down"))) == [

@@ -21,6 +21,11 @@ def test_a_four_letter_word_one_other_letter_away_is_left_alone() -> None:
     assert VOCABULARY.correct("hops") == "hops"
 
 
+def test_chat_and_newsroom_words_are_never_what_a_typo_meant() -> None:
+    # Filler, but taken for a slip they would drop the word asked about: "poll" is no "pull".
+    assert VOCABULARY.correct("poll") == "poll"
+
+
 def test_longer_words_allow_one_edit() -> None:
     assert VOCABULARY.correct("futre") == "future"
     assert VOCABULARY.correct("sanctoins") == "sanctions"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.holder import INDEX_DIR, AnswererHolder, compare, reload_files
+from bot.holder import INDEX_DIR, AnswererHolder, change_items, compare, reload_files
 from bot.ledger import EventLedger
 from bot.snapshots import MARKER_NAME, SNAPSHOTS_DIR, Snapshots
 from knowledge.answer import Answerer
@@ -65,6 +65,19 @@ def test_compare_names_what_was_added_removed_and_changed(base: FactBase) -> Non
     assert compare(base, base).empty
     everything = compare(None, base)
     assert len(everything.facts_added) == len(base.facts) and not everything.aliases_changed
+    assert len(everything.unanswered_added) == len(base.unanswered) > 0
+
+
+def test_compare_names_the_known_unanswered_questions_that_changed(base: FactBase) -> None:
+    first, second, *rest = base.unanswered
+    edited = replace(second, note="The articles do not say.")
+    new = replace(base, unanswered=(edited, *rest, replace(first, id="brand-new-gap")))
+    changes = compare(base, new)
+    assert changes.unanswered_added == ("brand-new-gap",)
+    assert changes.unanswered_removed == (first.id,)
+    assert changes.unanswered_changed == (second.id,)
+    assert not changes.facts_changed and not changes.empty
+    assert ("known unanswered questions changed", (second.id,)) in change_items(changes)
 
 
 def test_a_start_keeps_the_files_as_the_last_good_snapshot(
