@@ -163,6 +163,7 @@ def test_newsroom_chatter_around_a_question_weighs_nothing(answerer: Answerer) -
     for question, fact_id in [
         ("can someone pull the Cameron quote for the carousel? :pray:", "cameron-quote"),
         ("sanity check: the Macron quote for the bulletin, right?", "macron-quote"),
+        ("the Stoltenberg quote for the 6pm social card pls", "stoltenberg-quote"),
     ]:
         answer = answerer.answer(question)
         assert answer.answered and answer.citations[0].fact_id == fact_id, question
