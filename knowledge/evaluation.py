@@ -47,6 +47,8 @@ LABELLED_SETS = (
     "holdout8.toml",
     "tuning13.toml",
     "tuning14.toml",
+    "tuning15.toml",
+    "tuning16.toml",
 )
 UNREAD = frozenset(
     {

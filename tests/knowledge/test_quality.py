@@ -59,6 +59,8 @@ FLOORS = {
     "holdout8.toml": (89, 40),
     "tuning13.toml": (102, 45),
     "tuning14.toml": (109, 44),
+    "tuning15.toml": (90, 43),
+    "tuning16.toml": (89, 40),
 }
 
 
