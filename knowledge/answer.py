@@ -7,10 +7,10 @@ Every excerpt in an answer is a verbatim slice of its source file.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from knowledge.asking import Wants, can_answer, wants
+from knowledge.asking import Wants, can_answer, last_question, wants
 from knowledge.index import Hit, Index, Query
 from knowledge.models import Citation, Fact, FactBase, Unanswered
 
@@ -89,6 +89,17 @@ class Answerer:
 
     def answer(self, question: str) -> Answer:
         """Answer `question` with verbatim excerpts, or decline with up to three suggestions."""
+        answer = self._answer(question)
+        if not answer.answered:
+            # A preamble's words may have sunk a question that ends in one of its own.
+            last = last_question(question)
+            if last is not None:
+                alone = self._answer(last)
+                if alone.answered:
+                    return replace(alone, question=question)
+        return answer
+
+    def _answer(self, question: str) -> Answer:
         query, hits = self.index.search(question, limit=8)
         kind = wants(question)
         if kind not in (Wants.ANYTHING, Wants.REASON):

@@ -169,6 +169,17 @@ def test_newsroom_chatter_around_a_question_weighs_nothing(answerer: Answerer) -
         assert answer.answered and answer.citations[0].fact_id == fact_id, question
 
 
+def test_a_question_after_a_long_preamble_is_answered_on_its_own(answerer: Answerer) -> None:
+    question = (
+        "I'm putting together a backgrounder for tomorrow's segment and want to make sure I"
+        " list everything correctly, so what are the key concerns that Ukraine's allies have"
+        " raised about the plan?"
+    )
+    answer = answerer.answer(question)
+    assert answer.answered and answer.question == question
+    assert answer.citations[0].fact_id == "allies-key-concerns"
+
+
 def test_the_examples_people_are_told_to_try_get_the_story_s_answers(answerer: Answerer) -> None:
     for question, fact_id in [
         ("who rejected", "plan-reception"),
