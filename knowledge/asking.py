@@ -6,6 +6,11 @@ none cannot answer such a question, however many words it shares with it: this i
 "how many peacekeepers would be deployed?" from being answered with the sentence that merely
 mentions peacekeepers. "Why ...?" wants a reason: not a filter, but a preference for the fact
 that explains over the one that states (`knowledge.answer`).
+
+A long question may end in a question of its own after some preamble ("Sorry if this is basic,
+but I was asked for the newsletter: what would need to change for a settlement?"): the
+preamble's words can sink the match, so the last question is worth asking alone
+(`last_question`).
 """
 
 from __future__ import annotations
@@ -141,3 +146,30 @@ def can_answer(kind: Wants, excerpts: list[str]) -> bool:
     if kind is Wants.SIZE:
         return any(_SIZE.search(e) for e in excerpts)
     return True
+
+
+# Where a question of its own may start: after a colon, a dash, a question mark or "so"/"but",
+# at a question word. A comma is no such place: "How much relief, in dollars, would Russia
+# get?" is one question.
+_QUESTION_WORD = (
+    r"(?:what|who|whom|whose|why|how|which|when|where|did|does|do|is|are|was|were|would|will"
+    r"|can|could|has|have)\b"
+)
+_CLAUSE_BREAK = re.compile(
+    r"(?:[:;?!\u2014\u2013]|\s-\s|\bso\b|\bbut\b)\s*(?=" + _QUESTION_WORD + ")", re.I
+)
+# A last question that points back ("what did he say there?") needs its preamble.
+_POINTS_BACK = re.compile(r"\b(?:he|she|they|him|her|them|his|their|it|its|there)\b", re.I)
+
+
+def last_question(question: str) -> str | None:
+    """The question a longer text ends with after some preamble, if it stands on its own."""
+    parts = _CLAUSE_BREAK.split(question)
+    if len(parts) < 2:
+        return None
+    last = parts[-1].strip()
+    if "?" in question and not last.endswith("?"):
+        return None  # a remark after the question ("I need names for the caption.")
+    if not last or _POINTS_BACK.search(last):
+        return None
+    return last

@@ -75,7 +75,8 @@ NEWSROOM = frozenset(
     quoting headline graphic graphics standup check checking cc ping newsletter blurb caption
     graf lede script pronto wording bullet bullets notes doc docs homepage manager pull
     carousel credit paragraph para bulletin forget forgot missed remember recall travelling
-    traveling sounds context judging equally right tonight tomorrow tmrw
+    traveling sounds context judging equally right tonight tomorrow tmrw file files rundown
+    backgrounder handy
     """.split()
     # Deadlines: "the Cameron quote for the 6pm package".
     + [f"{hour}{half}" for hour in range(1, 13) for half in ("am", "pm")]

@@ -1,6 +1,6 @@
 import pytest
 
-from knowledge.asking import Wants, can_answer, wants
+from knowledge.asking import Wants, can_answer, last_question, wants
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,24 @@ def test_emoji_codes_before_the_question_do_not_hide_what_it_asks() -> None:
 def test_a_why_a_few_words_in_still_asks_for_a_reason() -> None:
     assert wants("bottom line on why russia said no") is Wants.REASON
     assert wants("what did lavrov say to tass about the plan and why") is Wants.ANYTHING
+
+
+@pytest.mark.parametrize(
+    ("question", "last"),
+    [
+        (
+            "Sorry if this is basic, but I was asked for the newsletter: what would need to"
+            " change for a settlement?",
+            "what would need to change for a settlement?",
+        ),
+        ("I'm writing the sidebar, so who is Dr. Petrov?", "who is Dr. Petrov?"),
+        # One question with commas in it, or none after the preamble: nothing to split off.
+        ("How much relief, in dollars, would Russia get?", None),
+        ("who rejected the plan?", None),
+        # A remark after the question, or a last question that needs its preamble.
+        ("Which advisors drafted the plan? Who knows, I need names.", None),
+        ("I know Putin held a press conference, but what did he say there?", None),
+    ],
+)
+def test_the_question_a_longer_text_ends_with(question: str, last: str | None) -> None:
+    assert last_question(question) == last
