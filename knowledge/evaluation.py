@@ -49,6 +49,8 @@ LABELLED_SETS = (
     "tuning14.toml",
     "tuning15.toml",
     "tuning16.toml",
+    "tuning17.toml",
+    "tuning18.toml",
 )
 UNREAD = frozenset(
     {

@@ -74,6 +74,8 @@ FLOORS = {
     "tuning14.toml": (109, 44),
     "tuning15.toml": (102, 44),
     "tuning16.toml": (108, 44),
+    "tuning17.toml": (93, 45),
+    "tuning18.toml": (86, 42),
 }
 
 
