@@ -486,7 +486,7 @@ class Index:
         counts.update(counting)
         counts.pop(SEPARATOR, None)
         counts.update(self.aliases.variant_words)
-        counts.update(STOPWORDS - NOT_TYPO_TARGETS)  # known words, but no typo's target
+        counts.update(STOPWORDS - NOT_TYPO_TARGETS)  # filler a typo may have meant ("waht")
         frequency.update(holding)
 
         size = self._size

@@ -63,8 +63,8 @@ class Vocabulary:
         is nothing known may be a possessive typed without its apostrophe: "ukrianes" is read
         as "ukraine" if the word without its "s" can be corrected.
         """
-        if len(token) <= 2 or token in self._rank or token.isdigit():
-            return token
+        if len(token) <= 2 or token in self._rank or token.isdigit() or token in NOT_TYPO_TARGETS:
+            return token  # chat and newsroom words are words, even if the fact base never uses them
         if len(token) == 3:
             swapped = [token[1] + token[0] + token[2], token[0] + token[2] + token[1]]
             return next((w for w in swapped if w in self._filler), token)

@@ -24,6 +24,10 @@ def test_a_four_letter_word_one_other_letter_away_is_left_alone() -> None:
 def test_chat_and_newsroom_words_are_never_what_a_typo_meant() -> None:
     # Filler, but taken for a slip they would drop the word asked about: "poll" is no "pull".
     assert VOCABULARY.correct("poll") == "poll"
+    # Nor are they slips themselves: "caption" is no "caution", "notes" no "note".
+    vocabulary = Vocabulary(["caution", "note", "does"])
+    for word in ("caption", "notes", "docs"):
+        assert vocabulary.correct(word) == word
 
 
 def test_longer_words_allow_one_edit() -> None:
