@@ -11,6 +11,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+from rapidfuzz.distance import Levenshtein
+
 # Slack wraps mentions, channels, links and broadcasts in angle brackets; keep only the
 # human-readable label (if any) so a question reads as the person typed it.
 _SLACK_LINK = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
@@ -141,6 +143,11 @@ _MAX_OBJECT_WORDS = 3
 _OBJECT_WORDS = frozenset("the a an it them this that these those his her their its".split())
 
 
+def _is_spelling(variant: str, word: str) -> bool:
+    """Whether `variant` is another spelling of `word` (Kiev/Kyiv), not another word."""
+    return min(len(variant), len(word)) >= 4 and Levenshtein.distance(variant, word) <= 2
+
+
 class AliasMap:
     """Maps spelling variants and synonyms (single words or phrases) to one canonical form."""
 
@@ -152,16 +159,19 @@ class AliasMap:
                 key = tuple(words(variant))
                 if key and key != target:
                     self._phrases[key] = target
-        # A phrase with one of its words written as that word's variant is the phrase too:
-        # "jens stoltenburg" is "jens stoltenberg", since "stoltenburg" is "stoltenberg".
-        variants_of: dict[str, list[str]] = {}
+        # A phrase with one of its words spelt another way is the phrase too: "jens stoltenburg"
+        # is "jens stoltenberg", since "stoltenburg" is a spelling of "stoltenberg". Only
+        # spellings (a letter or two apart), not synonyms: "giving up" is not "fatigue".
+        spellings: dict[str, list[str]] = {}
         for key, target in self._phrases.items():
-            if len(key) == 1 and len(target) == 1:
-                variants_of.setdefault(target[0], []).append(key[0])
+            if len(key) == 1 and len(target) == 1 and _is_spelling(key[0], target[0]):
+                spellings.setdefault(target[0], []).append(key[0])
         for key, target in list(self._phrases.items()):
-            for at, word in enumerate(key if len(key) > 1 else ()):
-                for variant in variants_of.get(word, ()):
-                    self._phrases.setdefault((*key[:at], variant, *key[at + 1 :]), target)
+            if len(key) < 2:
+                continue
+            for at, word in enumerate(key):
+                for spelling in spellings.get(word, ()):
+                    self._phrases.setdefault((*key[:at], spelling, *key[at + 1 :]), target)
         self._longest = max((len(k) for k in self._phrases), default=0)
         # Phrasal verbs whose particle may stand after the object: "turn the plan down" (not
         # a filler word's phrase, such as "wait out"; "pull the troops back" is one, though a
