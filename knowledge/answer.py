@@ -33,9 +33,6 @@ REASON_MARGIN = 15.0
 REASON_RELEVANCE = 0.4
 CLOSE_REASON_RELEVANCE = 0.9
 MAX_SUGGESTIONS = 3
-# A question that wants a time, a number or a size is declined when the facts that can give one
-# match it this much worse than the best match, which cannot.
-WANTS_MARGIN = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +90,8 @@ class Answerer:
     def answer(self, question: str) -> Answer:
         """Answer `question` with verbatim excerpts, or decline with up to three suggestions."""
         answer = self._answer(question)
-        if not answer.answered:
+        # (Not when it matched a question the articles are known not to answer: that stands.)
+        if not answer.answered and answer.note is None:
             # A preamble's words may have sunk a question that ends in one of its own.
             last = last_question(question)
             if last is not None:
@@ -105,16 +103,10 @@ class Answerer:
     def _answer(self, question: str) -> Answer:
         query, hits = self.index.search(question, limit=8)
         kind = wants(question)
-        beside_the_point = False
         if kind not in (Wants.ANYTHING, Wants.REASON):
-            best_match = hits[0].score if hits else 0.0
             hits = [
                 h for h in hits if h.kind == "unanswered" or can_answer(kind, self._excerpts(h))
             ]
-            # The fact the question is clearly about cannot give what it asks for ("when did
-            # Petrov join the Jamestown Foundation?"): the articles don't say, and a weaker
-            # match that happens to hold a date would be beside the point.
-            beside_the_point = bool(hits) and best_match - hits[0].score > WANTS_MARGIN
         # The question as read (typos corrected, aliases applied) must use a required word.
         asked = set(query.text.split())
         hits = [h for h in hits if h.kind != "unanswered" or self._applies(h.key, asked)]
@@ -124,7 +116,6 @@ class Answerer:
         gap = self._unanswered.get(best.key) if best and best.kind == "unanswered" else None
         if (
             best is None
-            or beside_the_point
             or best.score < ANSWER_THRESHOLD
             or best.coverage < MIN_COVERAGE
             or gap is not None

@@ -148,28 +148,34 @@ def can_answer(kind: Wants, excerpts: list[str]) -> bool:
     return True
 
 
-# Where a question of its own may start: after a colon, a dash, a question mark or "so"/"but",
-# at a question word. A comma is no such place: "How much relief, in dollars, would Russia
-# get?" is one question.
+# Where the question proper may start after a preamble: after a colon, a semicolon, a dash or
+# "so"/"but", at a question word. A comma is no such place ("How much relief, in dollars, would
+# Russia get?" is one question), nor is a question mark: "what did Biden say? who rejected the
+# plan?" is two questions, and answering the second alone would pass over the first.
 _QUESTION_WORD = (
     r"(?:what|who|whom|whose|why|how|which|when|where|did|does|do|is|are|was|were|would|will"
     r"|can|could|has|have)\b"
 )
 _CLAUSE_BREAK = re.compile(
-    r"(?:[:;?!\u2014\u2013]|\s-\s|\bso\b|\bbut\b)\s*(?=" + _QUESTION_WORD + ")", re.I
+    r"(?:[:;\u2014\u2013]|\s--?\s|\bso\b|\bbut\b)\s*(?=" + _QUESTION_WORD + ")", re.I
 )
-# A last question that points back ("what did he say there?") needs its preamble.
-_POINTS_BACK = re.compile(r"\b(?:he|she|they|him|her|them|his|their|it|its|there)\b", re.I)
+# A last question that points back ("what did he say there?") needs its preamble; "is there"
+# and "are there" point nowhere.
+_POINTS_BACK = re.compile(
+    r"\b(?:he|she|they|him|her|them|his|their|it|its)\b|(?<!\bis )(?<!\bare )\bthere\b", re.I
+)
 
 
 def last_question(question: str) -> str | None:
     """The question a longer text ends with after some preamble, if it stands on its own."""
-    parts = _CLAUSE_BREAK.split(question)
-    if len(parts) < 2:
-        return None
+    text = strip_emoji_codes(question).strip()
+    parts = _CLAUSE_BREAK.split(text)
+    if len(parts) < 2 or not parts[0].strip():
+        return None  # no preamble
     last = parts[-1].strip()
-    if "?" in question and not last.endswith("?"):
-        return None  # a remark after the question ("I need names for the caption.")
-    if not last or _POINTS_BACK.search(last):
+    preamble = text[: len(text) - len(parts[-1])]
+    if "?" in preamble or ("?" in text and "?" not in last):
+        return None  # two questions, or a remark after one ("I need names for the caption.")
+    if _POINTS_BACK.search(last):
         return None
     return last

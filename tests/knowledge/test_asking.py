@@ -67,9 +67,13 @@ def test_a_why_a_few_words_in_still_asks_for_a_reason() -> None:
             "what would need to change for a settlement?",
         ),
         ("I'm writing the sidebar, so who is Dr. Petrov?", "who is Dr. Petrov?"),
+        ("for the recap -- is there a quote from Macron? :pray:", "is there a quote from Macron?"),
         # One question with commas in it, or none after the preamble: nothing to split off.
         ("How much relief, in dollars, would Russia get?", None),
         ("who rejected the plan?", None),
+        ("so what did Macron say?", None),
+        # Two questions: the second is no answer to the first.
+        ("what did Biden say about oil? who rejected the plan?", None),
         # A remark after the question, or a last question that needs its preamble.
         ("Which advisors drafted the plan? Who knows, I need names.", None),
         ("I know Putin held a press conference, but what did he say there?", None),
