@@ -32,7 +32,8 @@ POLL_SECONDS = 0.5  # how often an idle process looks at the marker
 
 @dataclass(frozen=True, slots=True)
 class Changes:
-    """What differs between two fact bases, by source file name and fact id."""
+    """What differs between two fact bases, by source file name, fact id and the id of a known
+    unanswered question."""
 
     sources_added: tuple[str, ...] = ()
     sources_removed: tuple[str, ...] = ()

@@ -33,22 +33,10 @@ def test_labelled_set_is_large_enough() -> None:
         assert sum(q.style == style for q in questions) >= 10, style
 
 
-TARGET = 0.95
-
-
-def test_the_labelled_set_meets_the_targets(answerer: Answerer) -> None:
-    # 95% right first citations and 95% right declines on the labelled set. It is a set the
-    # curators tuned on; on questions nobody tuned for the bot does worse (README, "Quality"),
-    # which the floors below keep from getting worse still.
-    outcomes = evaluate(answerer, load_questions(DATA / "questions.toml"))
-    answerable = [o.right for o in outcomes if o.question.answerable]
-    unanswerable = [o.right for o in outcomes if not o.question.answerable]
-    assert sum(answerable) >= TARGET * len(answerable)
-    assert sum(unanswerable) >= TARGET * len(unanswerable)
-
-
 # Floors are the measured counts of every set (README, "Quality"): any regression fails; raise
-# them when the bot improves.
+# them when the bot improves. The targets, 95% right first citations and 95% right
+# declines, are below the floor of the labelled set, questions.toml (a set curators tuned on);
+# on the sets nobody tuned for the bot does worse, and their floors keep it from getting worse.
 FLOORS = {
     "questions.toml": (180, 61),
     "holdout.toml": (77, 29),
