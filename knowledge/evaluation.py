@@ -51,6 +51,8 @@ LABELLED_SETS = (
     "tuning16.toml",
     "tuning17.toml",
     "tuning18.toml",
+    "tuning19.toml",
+    "tuning20.toml",
 )
 UNREAD = frozenset(
     {

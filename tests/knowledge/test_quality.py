@@ -64,6 +64,8 @@ FLOORS = {
     "tuning16.toml": (108, 44),
     "tuning17.toml": (93, 45),
     "tuning18.toml": (86, 42),
+    "tuning19.toml": (89, 42),
+    "tuning20.toml": (88, 42),
 }
 
 
