@@ -33,6 +33,9 @@ REASON_MARGIN = 15.0
 REASON_RELEVANCE = 0.4
 CLOSE_REASON_RELEVANCE = 0.9
 MAX_SUGGESTIONS = 3
+# A question that wants a time, a day, a number or a size is declined when the facts that can
+# give one match it this much worse than the best match, which cannot.
+WANTS_MARGIN = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,20 +105,28 @@ class Answerer:
 
     def _answer(self, question: str) -> Answer:
         query, hits = self.index.search(question, limit=8)
-        kind = wants(question)
-        if kind not in (Wants.ANYTHING, Wants.REASON):
-            hits = [
-                h for h in hits if h.kind == "unanswered" or can_answer(kind, self._excerpts(h))
-            ]
         # The question as read (typos corrected, aliases applied) must use a required word.
         asked = set(query.text.split())
         hits = [h for h in hits if h.kind != "unanswered" or self._applies(h.key, asked)]
+        kind = wants(question)
+        beside_the_point = False
+        if kind not in (Wants.ANYTHING, Wants.REASON):
+            best_match = next((h.score for h in hits if h.kind != "unanswered"), 0.0)
+            hits = [
+                h for h in hits if h.kind == "unanswered" or can_answer(kind, self._excerpts(h))
+            ]
+            # The fact the question is clearly about cannot give the time or number it asks
+            # for ("When did Lavrov give the TASS interview?"): the articles don't say, and a
+            # weaker match that happens to hold one would be beside the point.
+            can = next((h.score for h in hits if h.kind != "unanswered"), None)
+            beside_the_point = can is not None and best_match - can > WANTS_MARGIN
         best = hits[0] if hits else None
         # A question curated as one the articles do not answer that matches best is declined
         # with its note, rather than answered with the fact that shares its words.
         gap = self._unanswered.get(best.key) if best and best.kind == "unanswered" else None
         if (
             best is None
+            or beside_the_point
             or best.score < ANSWER_THRESHOLD
             or best.coverage < MIN_COVERAGE
             or gap is not None

@@ -127,6 +127,14 @@ def test_a_question_wanting_a_month_is_not_answered_with_a_year(answerer: Answer
     assert not answerer.answer("what month will the 2024 counteroffensive start?").answered
 
 
+def test_a_time_only_a_weaker_match_holds_is_no_answer(answerer: Answerer) -> None:
+    # The TASS fact matches best but holds no date; a Lavrov fact that does is beside the point.
+    answer = answerer.answer("When did Lavrov give the TASS interview?")
+    assert not answer.answered and answer.note is None
+    answer = answerer.answer("when did russia annex crimea?")
+    assert answer.answered and "2014" in answer.citations[0].excerpt
+
+
 def test_the_story_s_own_subject_is_context_not_what_is_asked(answerer: Answerer) -> None:
     # "US-backed", "plan", "Russia": every question about the story may name them in passing.
     answer = answerer.answer("what does Zelensky think of the US-Russia plan")
