@@ -38,7 +38,7 @@ def test_labelled_set_is_large_enough() -> None:
 # declines, are below the floor of the labelled set, questions.toml (a set curators tuned on);
 # on the sets nobody tuned for the bot does worse, and their floors keep it from getting worse.
 FLOORS = {
-    "questions.toml": (182, 61),
+    "questions.toml": (181, 61),
     "holdout.toml": (78, 29),
     "holdout2.toml": (85, 38),
     "holdout3.toml": (107, 45),
