@@ -57,15 +57,15 @@ FLOORS = {
     "holdout7.toml": (98, 43),
     "tuning11.toml": (103, 45),
     "tuning12.toml": (109, 45),
-    "holdout8.toml": (92, 41),
+    "holdout8.toml": (93, 41),
     "tuning13.toml": (108, 45),
     "tuning14.toml": (109, 44),
     "tuning15.toml": (104, 45),
     "tuning16.toml": (108, 44),
     "tuning17.toml": (105, 45),
     "tuning18.toml": (104, 43),
-    "tuning19.toml": (89, 42),
-    "tuning20.toml": (88, 42),
+    "tuning19.toml": (93, 43),
+    "tuning20.toml": (92, 45),
 }
 
 
