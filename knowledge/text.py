@@ -65,7 +65,7 @@ _NO_TOPIC = frozenset(
     making weigh weighed us link links url remind reminder ngl idk imo imho fyi lmk honestly
     confused curious wondering recap lmao omg hiya dunno gotta inside within among across
     toward towards onto via whose either neither whatever whenever wherever whoever however
-    whichever
+    whichever dr mr mrs ms prof
     """.split()
 )
 # Newsroom chatter around a question ("*urgent*", "pull the quote for the carousel", "sanity
