@@ -39,7 +39,8 @@ ABBREVIATIONS = frozenset(
     gotcha awesome
     """.split()
 )
-# Words that carry no topic: question words, chat filler and the most common function words.
+# Words that carry no topic: question words, chat filler, titles ("Dr.") and the most common
+# function words.
 _NO_TOPIC = frozenset(
     """
     a about above after again against all also am an and any anything anyone are around as
