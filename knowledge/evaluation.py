@@ -53,6 +53,8 @@ LABELLED_SETS = (
     "tuning18.toml",
     "tuning19.toml",
     "tuning20.toml",
+    "holdout9.toml",
+    "holdout10.toml",
 )
 UNREAD = frozenset(
     {
@@ -62,6 +64,8 @@ UNREAD = frozenset(
         "holdout6.toml",
         "holdout7.toml",
         "holdout8.toml",
+        "holdout9.toml",
+        "holdout10.toml",
     }
 )
 

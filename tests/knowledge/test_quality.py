@@ -66,6 +66,8 @@ FLOORS = {
     "tuning18.toml": (104, 43),
     "tuning19.toml": (103, 43),
     "tuning20.toml": (103, 45),
+    "holdout9.toml": (92, 43),
+    "holdout10.toml": (93, 42),
 }
 
 
