@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from knowledge.answer import MAX_SUGGESTIONS, MAX_SUPPORTING, Answerer
 from knowledge.index import subject_stems
 from knowledge.models import FactBase
@@ -156,25 +158,25 @@ def test_an_unknown_word_meets_only_inflections_of_known_ones(answerer: Answerer
     assert answerer.answer("what is planned for crimea and donbas?").answered
 
 
-def test_function_words_and_chat_abbreviations_weigh_nothing(answerer: Answerer) -> None:
-    # "whose", "either", "abt" said nothing about the topic but weighed like rare words.
-    for question, fact_id in [
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        # Function words and chat abbreviations ("whose", "either", "abt") said nothing about the
+        # topic but weighed like rare words.
         ("whose troops would patrol the demilitarised zone?", "plan-demilitarized-zone"),
         ("anything on the donbas region in either piece?", "plan-crimea-donbas-talks"),
         ("wat did lavorv tell tass abt negotiatons", "lavrov-quote-ready-to-negotiate"),
-    ]:
-        answer = answerer.answer(question)
-        assert answer.answered and answer.citations[0].fact_id == fact_id, question
-
-
-def test_newsroom_chatter_around_a_question_weighs_nothing(answerer: Answerer) -> None:
-    for question, fact_id in [
+        # Newsroom chatter around a question.
         ("can someone pull the Cameron quote for the carousel? :pray:", "cameron-quote"),
         ("sanity check: the Macron quote for the bulletin, right?", "macron-quote"),
         ("the Stoltenberg quote for the 6pm social card pls", "stoltenberg-quote"),
-    ]:
-        answer = answerer.answer(question)
-        assert answer.answered and answer.citations[0].fact_id == fact_id, question
+    ],
+)
+def test_filler_around_a_question_weighs_nothing(
+    answerer: Answerer, question: str, fact_id: str
+) -> None:
+    answer = answerer.answer(question)
+    assert answer.answered and answer.citations[0].fact_id == fact_id
 
 
 def test_a_question_after_a_long_preamble_is_answered_on_its_own(answerer: Answerer) -> None:
