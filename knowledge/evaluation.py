@@ -55,6 +55,8 @@ LABELLED_SETS = (
     "tuning20.toml",
     "holdout9.toml",
     "holdout10.toml",
+    "tuning21.toml",
+    "tuning22.toml",
 )
 UNREAD = frozenset(
     {

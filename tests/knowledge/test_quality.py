@@ -68,6 +68,8 @@ FLOORS = {
     "tuning20.toml": (103, 45),
     "holdout9.toml": (92, 43),
     "holdout10.toml": (93, 42),
+    "tuning21.toml": (88, 43),
+    "tuning22.toml": (96, 41),
 }
 
 
