@@ -73,6 +73,12 @@ _SIZE_PHRASES = (
     ("what", "area"),
 )
 
+# What a "how big" question can ask about without wanting a measurement.
+_FIGURATIVE = frozenset(
+    "gap gulf divide divides division divisions difference differences rift chasm split "
+    "disagreement disagreements obstacle obstacles hurdle hurdles problem challenge".split()
+)
+
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
     "fifty hundred hundreds thousand thousands million millions billion dozen dozens decade "
@@ -125,7 +131,8 @@ def wants(question: str) -> Wants:
     if head[:1] == ("when",) or head in _TIME_PHRASES:
         return Wants.TIME
     if head in _SIZE_PHRASES:
-        return Wants.SIZE
+        # "How big is the gap between the sides?" asks how far apart they are, not for a size.
+        return Wants.ANYTHING if not _FIGURATIVE.isdisjoint(tokens[2:6]) else Wants.SIZE
     if head in _NUMBER_PHRASES:
         return Wants.SIZE if not _UNITS.isdisjoint(tokens) else Wants.NUMBER
     if head in _REASON_PHRASES or not _WHY.isdisjoint(tokens[:5]) or tokens[:4] == _WAS_REASON:

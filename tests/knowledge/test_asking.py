@@ -12,6 +12,8 @@ from knowledge.asking import Wants, can_answer, last_question, wants
         ("How many regions did Russia annex?", Wants.NUMBER),
         ("ok how long would nato membership be delayed", Wants.NUMBER),
         ("how wide would the buffer zone be", Wants.SIZE),
+        ("how big is the demilitarized zone?", Wants.SIZE),
+        ("How big is the gap between the two sides?", Wants.ANYTHING),
         ("how long is the front line in km", Wants.SIZE),
         ("what month will the counteroffensive start", Wants.DAY),
         ("on what date did Lavrov give the interview", Wants.DAY),
