@@ -57,11 +57,12 @@ class Vocabulary:
         to eight letters, two beyond. An everyday word of five letters or more ("expect",
         "expected") is a word, never a slip. Three-letter words are only corrected into filler
         by swapping two neighbours ("teh" -> "the"). Four-letter words are only corrected into
-        filler ("waht" -> "what"), by swapping two neighbours ("plna" -> "plan") or by doubling
-        a letter ("anex" -> "annex"): a content word one other letter away from another
-        ("pope", "hope") is more often a different word than a typo. A word ending in "s" that
-        is nothing known may be a possessive typed without its apostrophe: "ukrianes" is read
-        as "ukraine" if the word without its "s" can be corrected.
+        filler ("waht" -> "what"), by swapping two neighbours ("plna" -> "plan"), by doubling
+        a letter ("anex" -> "annex") or by putting back one dropped inside the word ("davd" ->
+        "david", but "zone" is no slip for "zones"): a content word one other letter away from
+        another ("pope", "hope") is more often a different word than a typo. A word ending in
+        "s" that is nothing known may be a possessive typed without its apostrophe: "ukrianes"
+        is read as "ukraine" if the word without its "s" can be corrected.
         """
         if len(token) <= 2 or token in self._rank or token.isdigit() or token in NOT_TYPO_TARGETS:
             return token  # chat and newsroom words are words, even if the fact base never uses them
@@ -93,7 +94,12 @@ class Vocabulary:
                 return min(close)[2]
             swapped = [token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(3)]
             doubled = [token[: i + 1] + token[i:] for i in range(4)]
-            known_slips = [known for known in swapped + doubled if known in self._rank]
+            dropped = [
+                known
+                for known in self._buckets.get((token[0], 5), ())
+                if not known.startswith(token) and OSA.distance(token, known) == 1
+            ]
+            known_slips = [known for known in swapped + doubled + dropped if known in self._rank]
             return min(known_slips, key=self._rank.__getitem__) if known_slips else token
         limit = 1 if len(token) <= 8 else 2
         firsts = {token[0], token[1]}  # the first letter, or the second when the two swapped

@@ -191,7 +191,17 @@ def _nearest_by_scanning(vocabulary: Vocabulary, token: str) -> str:
         choices, limit = sorted(STOPWORDS - NOT_TYPO_TARGETS), 1
         swaps = [token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(3)]
         swaps += [token[: i + 1] + token[i:] for i in range(4)]  # a letter doubled
-        known = [w for w in vocabulary.ranked if w in swaps]
+        known = [
+            w
+            for w in vocabulary.ranked
+            if w in swaps
+            or (  # a letter dropped inside the word
+                len(w) == 5
+                and w[0] == token[0]
+                and not w.startswith(token)
+                and OSA.distance(token, w) == 1
+            )
+        ]
         if known and not any(
             plausible_typo(token, w) and OSA.distance(token, w) <= 1 for w in choices
         ):
@@ -223,6 +233,7 @@ def test_bucketed_typo_correction_equals_scanning_the_vocabulary(index: Index) -
             word[1] + word[0] + word[2:],  # first two swapped
         ]
     tokens += ["zelenksy", "biden", "lavorv", "waht", "sanctoins", "precondtions", "anex", "pope"]
+    tokens += ["davd", "peae", "zone"]
     for token in tokens:
         if token not in vocabulary:
             assert vocabulary._nearest(token) == _nearest_by_scanning(vocabulary, token), token

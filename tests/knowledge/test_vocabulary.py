@@ -15,6 +15,12 @@ def test_a_swapped_pair_in_a_four_letter_word_is_corrected() -> None:
     assert VOCABULARY.correct("ntao") == "nato"
 
 
+def test_a_four_letter_word_missing_a_letter_inside_is_corrected() -> None:
+    vocabulary = Vocabulary(["david", "zones"])
+    assert vocabulary.correct("davd") == "david"
+    assert vocabulary.correct("zone") == "zone"  # a word of its own, not "zones" cut short
+
+
 def test_a_four_letter_word_one_other_letter_away_is_left_alone() -> None:
     # "pope" is a word of its own, not a slip for "hope".
     assert VOCABULARY.correct("pope") == "pope"
