@@ -92,15 +92,25 @@ class Answerer:
 
     def answer(self, question: str) -> Answer:
         """Answer `question` with verbatim excerpts, or decline with up to three suggestions."""
-        answer = self._answer(question)
+        answer, alone = self._answer(question), False
         # (Not when it matched a question the articles are known not to answer: that stands.)
         if not answer.answered and answer.note is None:
             # A preamble's words may have sunk a question that ends in one of its own.
             last = last_question(question)
             if last is not None:
-                alone = self._answer(last)
-                if alone.answered:
-                    return replace(alone, question=question)
+                retried = self._answer(last)
+                if retried.answered:
+                    answer, alone = replace(retried, question=question), True
+        if answer.answered:
+            logger.info(
+                "answered: match=%s score=%.1f citations=%d last question alone=%s",
+                answer.match,
+                answer.score,
+                len(answer.citations),
+                alone,
+            )
+        else:
+            logger.info("declined: score=%.1f known gap=%s", answer.score, answer.match)
         return answer
 
     def _answer(self, question: str) -> Answer:
@@ -131,12 +141,6 @@ class Answerer:
             or best.coverage < MIN_COVERAGE
             or gap is not None
         ):
-            logger.info(
-                "declined: score=%.1f stems=%d known gap=%s",
-                best.score if best else 0.0,
-                len(query.stems),
-                gap.id if gap else None,
-            )
             return Answer(
                 question=question,
                 answered=False,
@@ -160,13 +164,6 @@ class Answerer:
                 continue
             citations.extend(self._citations(hit, query))
         unique = _dedupe(citations)[: 1 + MAX_SUPPORTING]
-        logger.info(
-            "answered: match=%s score=%.1f lead=%s citations=%d",
-            best.key,
-            best.score,
-            lead.key,
-            len(unique),
-        )
         return Answer(
             question=question,
             answered=True,
