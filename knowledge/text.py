@@ -79,6 +79,7 @@ NEWSROOM = frozenset(
     graf lede script pronto wording bullet bullets notes doc docs homepage manager pull
     carousel credit paragraph para bulletin forget forgot missed remember recall travelling
     traveling sounds context judging equally right tonight tomorrow tmrw file files rundown
+    numbered publish credits box
     backgrounder handy
     """.split()
     # Deadlines: "the Cameron quote for the 6pm package".
