@@ -48,13 +48,13 @@ FLOORS = {
     "tuning3.toml": (110, 45),
     "tuning4.toml": (109, 45),
     "tuning5.toml": (109, 45),
-    "tuning6.toml": (105, 45),
+    "tuning6.toml": (106, 45),
     "tuning7.toml": (106, 45),
     "tuning8.toml": (104, 44),
     "tuning9.toml": (105, 45),
     "holdout6.toml": (95, 43),
     "tuning10.toml": (106, 45),
-    "holdout7.toml": (99, 43),
+    "holdout7.toml": (100, 43),
     "tuning11.toml": (103, 45),
     "tuning12.toml": (109, 45),
     "holdout8.toml": (93, 41),
@@ -67,9 +67,9 @@ FLOORS = {
     "tuning19.toml": (103, 43),
     "tuning20.toml": (103, 45),
     "holdout9.toml": (92, 43),
-    "holdout10.toml": (93, 42),
-    "tuning21.toml": (88, 43),
-    "tuning22.toml": (96, 41),
+    "holdout10.toml": (94, 42),
+    "tuning21.toml": (95, 44),
+    "tuning22.toml": (100, 42),
 }
 
 
