@@ -43,7 +43,7 @@ FLOORS = {
     "holdout2.toml": (86, 38),
     "holdout3.toml": (107, 45),
     "holdout4.toml": (104, 45),
-    "holdout5.toml": (96, 43),
+    "holdout5.toml": (97, 43),
     "tuning2.toml": (107, 44),
     "tuning3.toml": (110, 45),
     "tuning4.toml": (109, 45),
@@ -66,10 +66,10 @@ FLOORS = {
     "tuning18.toml": (104, 43),
     "tuning19.toml": (103, 43),
     "tuning20.toml": (103, 45),
-    "holdout9.toml": (92, 43),
+    "holdout9.toml": (93, 43),
     "holdout10.toml": (94, 42),
-    "tuning21.toml": (95, 44),
-    "tuning22.toml": (100, 42),
+    "tuning21.toml": (104, 44),
+    "tuning22.toml": (104, 42),
 }
 
 
