@@ -57,6 +57,7 @@ LABELLED_SETS = (
     "holdout10.toml",
     "tuning21.toml",
     "tuning22.toml",
+    "holdout11.toml",
 )
 UNREAD = frozenset(
     {
@@ -68,6 +69,7 @@ UNREAD = frozenset(
         "holdout8.toml",
         "holdout9.toml",
         "holdout10.toml",
+        "holdout11.toml",
     }
 )
 

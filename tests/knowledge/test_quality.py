@@ -70,6 +70,7 @@ FLOORS = {
     "holdout10.toml": (94, 42),
     "tuning21.toml": (104, 44),
     "tuning22.toml": (104, 42),
+    "holdout11.toml": (98, 41),
 }
 
 
