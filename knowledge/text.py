@@ -79,8 +79,7 @@ NEWSROOM = frozenset(
     graf lede script pronto wording bullet bullets notes doc docs homepage manager pull
     carousel credit paragraph para bulletin forget forgot missed remember recall travelling
     traveling sounds context judging equally right tonight tomorrow tmrw file files rundown
-    numbered publish credits box
-    backgrounder handy
+    backgrounder handy numbered publish credits box
     """.split()
     # Deadlines: "the Cameron quote for the 6pm package".
     + [f"{hour}{half}" for hour in range(1, 13) for half in ("am", "pm")]
