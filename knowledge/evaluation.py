@@ -58,6 +58,8 @@ LABELLED_SETS = (
     "tuning21.toml",
     "tuning22.toml",
     "holdout11.toml",
+    "tuning23.toml",
+    "tuning24.toml",
 )
 UNREAD = frozenset(
     {

@@ -71,6 +71,8 @@ FLOORS = {
     "tuning21.toml": (104, 44),
     "tuning22.toml": (104, 42),
     "holdout11.toml": (98, 41),
+    "tuning23.toml": (99, 45),
+    "tuning24.toml": (91, 39),
 }
 
 
