@@ -60,6 +60,8 @@ LABELLED_SETS = (
     "holdout11.toml",
     "tuning23.toml",
     "tuning24.toml",
+    "tuning25.toml",
+    "tuning26.toml",
 )
 UNREAD = frozenset(
     {

@@ -73,6 +73,8 @@ FLOORS = {
     "holdout11.toml": (98, 41),
     "tuning23.toml": (99, 45),
     "tuning24.toml": (91, 39),
+    "tuning25.toml": (94, 44),
+    "tuning26.toml": (95, 41),
 }
 
 
