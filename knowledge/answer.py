@@ -10,7 +10,7 @@ import logging
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from knowledge.asking import Wants, can_answer, last_question, wants
+from knowledge.asking import Wants, can_answer, last_question, question_before_remark, wants
 from knowledge.index import Hit, Index, Query
 from knowledge.models import Citation, Fact, FactBase, Unanswered
 
@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 # is declined rather than answered with a quote that would probably be beside the point.
 ANSWER_THRESHOLD = 62.0
 MIN_COVERAGE = 0.8
+# How close a known unanswered question must come to the best fact to explain a decline.
+GAP_TIE = 2.0
 # Supporting citations from other facts must score at least this close to the best one.
 SUPPORT_MARGIN = 12.0
 MAX_SUPPORTING = 2
@@ -95,12 +97,18 @@ class Answerer:
         answer, alone = self._answer(question), False
         # (Not when it matched a question the articles are known not to answer: that stands.)
         if not answer.answered and answer.note is None:
-            # A preamble's words may have sunk a question that ends in one of its own.
-            last = last_question(question)
-            if last is not None:
-                retried = self._answer(last)
+            # Words around a question can sink it: a preamble before the question it ends with
+            # ("Sorry if this is basic, but: who rejected the plan?") or a remark after the
+            # question it opens with ("who said it? need the attribution for the caption").
+            asked = set(self.index.parse(question).text.split())
+            for part in (last_question(question), question_before_remark(question)):
+                if part is None:
+                    continue
+                # The whole message still says what is asked ("... drafted it? names pls").
+                retried = self._answer(part, asked)
                 if retried.answered:
                     answer, alone = replace(retried, question=question), True
+                    break
         if answer.answered:
             logger.info(
                 "answered: match=%s score=%.1f citations=%d last question alone=%s",
@@ -113,10 +121,10 @@ class Answerer:
             logger.info("declined: score=%.1f known gap=%s", answer.score, answer.match)
         return answer
 
-    def _answer(self, question: str) -> Answer:
+    def _answer(self, question: str, also_asked: set[str] = frozenset()) -> Answer:
         query, hits = self.index.search(question, limit=8)
         # The question as read (typos corrected, aliases applied) must use a required word.
-        asked = set(query.text.split())
+        asked = set(query.text.split()) | also_asked
         hits = [h for h in hits if h.kind != "unanswered" or self._applies(h.key, asked)]
         kind = wants(question)
         beside_the_point = False
@@ -141,6 +149,12 @@ class Answerer:
             or best.coverage < MIN_COVERAGE
             or gap is not None
         ):
+            if gap is None and best is not None:
+                # Declined anyway: a known unanswered question that matches about as well as
+                # the best fact is the likelier reading, and its note the better reply.
+                near = next((h for h in hits if h.kind == "unanswered"), None)
+                if near is not None and near.score >= best.score - GAP_TIE:
+                    gap = self._unanswered[near.key]
             return Answer(
                 question=question,
                 answered=False,

@@ -166,6 +166,8 @@ _QUESTION_WORD = (
 _CLAUSE_BREAK = re.compile(
     r"(?:[:;\u2014\u2013]|\s--?\s|\bso\b|\bbut\b)\s*(?=" + _QUESTION_WORD + ")", re.I
 )
+# What follows a question mark is a second question, not a remark, when it opens like one.
+_SECOND_QUESTION = re.compile(r"\W*(?:(?:and|also|plus|or)\s+)?" + _QUESTION_WORD, re.I)
 # A last question that points back ("what did he say there?") needs its preamble; "is there"
 # and "are there" point nowhere.
 _POINTS_BACK = re.compile(
@@ -186,3 +188,15 @@ def last_question(question: str) -> str | None:
     if _POINTS_BACK.search(last):
         return None
     return last
+
+
+def question_before_remark(question: str) -> str | None:
+    """The question a message opens with when only a remark follows it ("who said it? need the
+    attribution for the caption"), or None."""
+    text = strip_emoji_codes(question).strip()
+    head, mark, tail = text.partition("?")
+    if not mark or not head.strip() or "?" in tail or not tail.strip(" _*!.:"):
+        return None
+    if _SECOND_QUESTION.match(tail):
+        return None  # a second question without its question mark
+    return head + mark

@@ -81,12 +81,17 @@ def test_answers_are_deterministic(answerer: Answerer) -> None:
         assert answerer.answer("nato 20 years") == first
 
 
-def test_huge_input_is_handled_not_crashed(answerer: Answerer) -> None:
-    huge = "what does russia demand? " + "x" * 20_000 + " <!channel> " + "й" * 5000
+def test_huge_input_is_handled_not_crashed(answerer: Answerer, base: FactBase) -> None:
+    huge = "x" * 20_000 + " <!channel> " + "й" * 5000 + " what does russia demand?"
     answer = answerer.answer(huge)
     assert answer.question == huge
-    # Only the start is read, and a 975-letter "word" nobody uses is no question: declined.
+    # Only the start is read, and a 1000-letter "word" nobody uses is no question: declined.
     assert not answer.answered and len(answer.suggestions) == MAX_SUGGESTIONS
+    # A question before the junk is answered on its own, as before any remark.
+    huge = "what does russia demand? " + "x" * 20_000 + " <!channel> " + "й" * 5000
+    answer = answerer.answer(huge)
+    assert answer.question == huge and answer.answered
+    assert_verbatim(base, answer)
 
 
 def test_hostile_text_around_a_real_question_still_gets_a_verbatim_answer(
@@ -190,6 +195,37 @@ def test_a_question_after_a_long_preamble_is_answered_on_its_own(answerer: Answe
     # A question the articles are known not to answer keeps its decline and its reason.
     gap = answerer.answer("How long would the ceasefire last? - who proposed the ceasefire?")
     assert not gap.answered and gap.note
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        (
+            "which outlet published the Petrov interview? want to credit it properly in the"
+            " newsletter",
+            "outlet-world-today-news",
+        ),
+        (
+            "what is Petrov's view on NATO expansion? saw it quoted somewhere, need it for the"
+            " explainer",
+            "nato-existential-threat",
+        ),
+    ],
+)
+def test_a_remark_after_a_question_does_not_sink_it(
+    answerer: Answerer, question: str, fact_id: str
+) -> None:
+    answer = answerer.answer(question)
+    assert answer.answered and answer.question == question
+    assert answer.citations[0].fact_id == fact_id
+
+
+def test_a_remark_still_says_what_is_asked(answerer: Answerer) -> None:
+    # Alone, the question before the remark is answered (advisors to Trump drafted the plan);
+    # "names please" asks for what neither article gives.
+    assert answerer.answer("which of trump's advisors drew up the plan?").answered
+    answer = answerer.answer("which of trump's advisors drew up the plan? names please")
+    assert not answer.answered and answer.match == "plan-authors-named" and answer.note
 
 
 def test_the_examples_people_are_told_to_try_get_the_story_s_answers(answerer: Answerer) -> None:

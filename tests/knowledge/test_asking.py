@@ -1,6 +1,6 @@
 import pytest
 
-from knowledge.asking import Wants, can_answer, last_question, wants
+from knowledge.asking import Wants, can_answer, last_question, question_before_remark, wants
 
 
 @pytest.mark.parametrize(
@@ -83,3 +83,25 @@ def test_a_why_a_few_words_in_still_asks_for_a_reason() -> None:
 )
 def test_the_question_a_longer_text_ends_with(question: str, last: str | None) -> None:
     assert last_question(question) == last
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        (
+            "who said Europe won't sign off? need the attribution for the caption :pray:",
+            "who said Europe won't sign off?",
+        ),
+        ("*which outlet ran it?* want to credit properly", "*which outlet ran it?"),
+        # No remark, a second question (with or without its mark), or nothing before the mark.
+        ("which outlet ran the Petrov interview?", None),
+        ("which outlet ran it? who edits it?", None),
+        ("which outlet ran it? and who edits it", None),
+        ("which outlet ran it? :eyes:", None),
+        ("? need names", None),
+    ],
+)
+def test_the_question_a_message_opens_with_before_a_remark(
+    question: str, first: str | None
+) -> None:
+    assert question_before_remark(question) == first
