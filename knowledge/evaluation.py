@@ -62,6 +62,8 @@ LABELLED_SETS = (
     "tuning24.toml",
     "tuning25.toml",
     "tuning26.toml",
+    "tuning27.toml",
+    "tuning28.toml",
 )
 UNREAD = frozenset(
     {

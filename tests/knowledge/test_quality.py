@@ -75,6 +75,8 @@ FLOORS = {
     "tuning24.toml": (102, 43),
     "tuning25.toml": (95, 44),
     "tuning26.toml": (98, 41),
+    "tuning27.toml": (95, 45),
+    "tuning28.toml": (87, 41),
 }
 
 
