@@ -7,6 +7,7 @@ Every excerpt in an answer is a verbatim slice of its source file.
 from __future__ import annotations
 
 import logging
+from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -94,34 +95,37 @@ class Answerer:
 
     def answer(self, question: str) -> Answer:
         """Answer `question` with verbatim excerpts, or decline with up to three suggestions."""
-        answer, alone = self._answer(question), False
+        answer, part_alone = self._answer(question), False
         # (Not when it matched a question the articles are known not to answer: that stands.)
         if not answer.answered and answer.note is None:
             # Words around a question can sink it: a preamble before the question it ends with
             # ("Sorry if this is basic, but: who rejected the plan?") or a remark after the
             # question it opens with ("who said it? need the attribution for the caption").
-            asked = set(self.index.parse(question).text.split())
-            for part in (last_question(question), question_before_remark(question)):
-                if part is None:
-                    continue
-                # The whole message still says what is asked ("... drafted it? names pls").
-                retried = self._answer(part, asked)
-                if retried.answered:
-                    answer, alone = replace(retried, question=question), True
+            parts = [p for p in (last_question(question), question_before_remark(question)) if p]
+            # The whole message still says what is asked ("... drafted it? names pls").
+            asked = set(self.index.parse(question).text.split()) if parts else set()
+            for part in parts:
+                retried = self._answer(part, asked, retry=True)
+                if retried.answered or retried.note is not None:
+                    answer, part_alone = replace(retried, question=question), True
                     break
         if answer.answered:
             logger.info(
-                "answered: match=%s score=%.1f citations=%d last question alone=%s",
+                "answered: match=%s score=%.1f citations=%d one question alone=%s",
                 answer.match,
                 answer.score,
                 len(answer.citations),
-                alone,
+                part_alone,
             )
         else:
             logger.info("declined: score=%.1f known gap=%s", answer.score, answer.match)
         return answer
 
-    def _answer(self, question: str, also_asked: set[str] = frozenset()) -> Answer:
+    def _answer(
+        self, question: str, also_asked: AbstractSet[str] = frozenset(), retry: bool = False
+    ) -> Answer:
+        """The answer to `question`; `also_asked` are more words that count as asked (those of
+        the whole message when `question` is part of it, as for a `retry`)."""
         query, hits = self.index.search(question, limit=8)
         # The question as read (typos corrected, aliases applied) must use a required word.
         asked = set(query.text.split()) | also_asked
@@ -142,19 +146,27 @@ class Answerer:
         # A question curated as one the articles do not answer that matches best is declined
         # with its note, rather than answered with the fact that shares its words.
         gap = self._unanswered.get(best.key) if best and best.kind == "unanswered" else None
-        if (
+        declined = (
             best is None
             or beside_the_point
             or best.score < ANSWER_THRESHOLD
             or best.coverage < MIN_COVERAGE
             or gap is not None
-        ):
-            if gap is None and best is not None:
-                # Declined anyway: a known unanswered question that matches about as well as
-                # the best fact is the likelier reading, and its note the better reply.
-                near = next((h for h in hits if h.kind == "unanswered"), None)
-                if near is not None and near.score >= best.score - GAP_TIE:
-                    gap = self._unanswered[near.key]
+        )
+        if gap is None and (declined or retry):
+            # A known unanswered question that matches well, and about as well as the best
+            # fact, is the likelier reading: the reason for a decline, and, for part of a
+            # message whose other words make it apply ("... drafted it? names pls"), a decline.
+            near = next((h for h in hits if h.kind == "unanswered"), None)
+            fact = next((h for h in hits if h.kind != "unanswered"), None)
+            if (
+                near is not None
+                and near.score >= ANSWER_THRESHOLD
+                and near.coverage >= MIN_COVERAGE
+                and (fact is None or near.score >= fact.score - GAP_TIE)
+            ):
+                gap, declined = self._unanswered[near.key], True
+        if declined:
             return Answer(
                 question=question,
                 answered=False,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from knowledge.text import strip_emoji_codes, words
+from knowledge.text import strip_emoji_codes, strip_slack_markup, words
 
 
 class Wants(Enum):
@@ -166,8 +166,20 @@ _QUESTION_WORD = (
 _CLAUSE_BREAK = re.compile(
     r"(?:[:;\u2014\u2013]|\s--?\s|\bso\b|\bbut\b)\s*(?=" + _QUESTION_WORD + ")", re.I
 )
-# What follows a question mark is a second question, not a remark, when it opens like one.
-_SECOND_QUESTION = re.compile(r"\W*(?:(?:and|also|plus|or)\s+)?" + _QUESTION_WORD, re.I)
+# What follows a question mark is a second question, not a remark, when it opens with a question
+# word ("who edits it"), or with an auxiliary and its subject ("is it", "did the editor") rather
+# than a verb ("would love to credit it", "was told").
+_SECOND_QUESTION = re.compile(
+    r"[\W_]*(?:(?:and|also|plus|or)\s+)?(?:(?:what|who|whom|whose|why|how|which|when|where)\b"
+    r"|(?:did|does|do|is|are|was|were|would|will|can|could|has|have|should)\s+"
+    r"(?:it|he|she|they|we|you|i|the|this|that|these|those|there|a|an|any|anyone|either|both"
+    r"|russia|ukraine|moscow|kyiv|kiev|nato|putin|lavrov|trump|petrov)\b)",
+    re.I,
+)
+# The first run of question marks ("??", "?!") and what stands either side of it.
+_FIRST_MARKS = re.compile(r"(\?[?!]*)")
+# The markup a question may be wrapped in (*bold*, _italics_, `code`, ~strike~).
+_WRAPPING = "*_~`"
 # A last question that points back ("what did he say there?") needs its preamble; "is there"
 # and "are there" point nowhere.
 _POINTS_BACK = re.compile(
@@ -193,10 +205,12 @@ def last_question(question: str) -> str | None:
 def question_before_remark(question: str) -> str | None:
     """The question a message opens with when only a remark follows it ("who said it? need the
     attribution for the caption"), or None."""
-    text = strip_emoji_codes(question).strip()
-    head, mark, tail = text.partition("?")
-    if not mark or not head.strip() or "?" in tail or not tail.strip(" _*!.:"):
+    # Slack markup first, so that a "?" in a link's address is no question mark.
+    text = strip_emoji_codes(strip_slack_markup(question)).strip()
+    head, marks, tail = _FIRST_MARKS.split(text, maxsplit=1) if "?" in text else (text, "", "")
+    head = head.strip().strip(_WRAPPING).strip()
+    if not marks or not head or "?" in tail or not tail.strip(" !.:" + _WRAPPING):
         return None
     if _SECOND_QUESTION.match(tail):
         return None  # a second question without its question mark
-    return head + mark
+    return " ".join(head.split()) + "?"

@@ -222,10 +222,21 @@ def test_a_remark_after_a_question_does_not_sink_it(
 
 def test_a_remark_still_says_what_is_asked(answerer: Answerer) -> None:
     # Alone, the question before the remark is answered (advisors to Trump drafted the plan);
-    # "names please" asks for what neither article gives.
-    assert answerer.answer("which of trump's advisors drew up the plan?").answered
-    answer = answerer.answer("which of trump's advisors drew up the plan? names please")
+    # the remark asks for their names, which neither article gives. The remark's words sink the
+    # whole message; asked again without them, the question is read with the remark's "names".
+    question = "who exactly were the trump advisors that drew up the plan?"
+    assert answerer.answer(question).answered
+    answer = answerer.answer(f"{question} need their names spelled out for the caption")
     assert not answer.answered and answer.match == "plan-authors-named" and answer.note
+
+
+def test_a_weak_match_with_a_known_gap_gives_no_reason(answerer: Answerer) -> None:
+    # Nothing matches well: a decline with suggestions, not a known gap's unrelated reason.
+    answer = answerer.answer("what did putin eat for breakfast")
+    assert not answer.answered and answer.note is None
+    # A remark whose words match a known gap no better does not stop the question before it.
+    answer = answerer.answer("what did macron say? asking for the morning briefing")
+    assert answer.answered and answer.citations[0].fact_id == "macron-quote"
 
 
 def test_the_examples_people_are_told_to_try_get_the_story_s_answers(answerer: Answerer) -> None:
