@@ -64,6 +64,8 @@ LABELLED_SETS = (
     "tuning26.toml",
     "tuning27.toml",
     "tuning28.toml",
+    "tuning29.toml",
+    "tuning30.toml",
 )
 UNREAD = frozenset(
     {

@@ -77,6 +77,8 @@ FLOORS = {
     "tuning26.toml": (109, 45),
     "tuning27.toml": (95, 45),
     "tuning28.toml": (88, 40),
+    "tuning29.toml": (93, 43),
+    "tuning30.toml": (92, 45),
 }
 
 
