@@ -36,7 +36,7 @@ ABBREVIATIONS = frozenset(
     per smth sth abt afaik iirc fwiw wdym rn cuz coz itll youll theyll theyd youd ive youve
     weve theyve im youre theyre wheres hows theres heres lemme gimme kinda sorta ya yall thx
     ty rly srsly tbf anyways bc literally legit lowkey wtf wth haha hah heh bruh dude alright
-    gotcha awesome
+    gotcha awesome wud cud shud
     """.split()
 )
 # Words that carry no topic: question words, chat filler, titles ("Dr.") and the most common
