@@ -11,7 +11,14 @@ from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from knowledge.asking import Wants, can_answer, last_question, question_before_remark, wants
+from knowledge.asking import (
+    Wants,
+    can_answer,
+    kind_only,
+    last_question,
+    question_before_remark,
+    wants,
+)
 from knowledge.index import Hit, Index, Query
 from knowledge.models import Citation, Fact, FactBase, Unanswered
 
@@ -127,6 +134,10 @@ class Answerer:
         """The answer to `question`; `also_asked` are more words that count as asked (those of
         the whole message when `question` is part of it, as for a `retry`)."""
         query, hits = self.index.search(question, limit=8)
+        if kind_only(query.stems):
+            # "what time is standup tomorrow": with the chatter gone, only the kind of answer
+            # wanted is left, and no topic to look it up for.
+            hits = []
         # The question as read (typos corrected, aliases applied) must use a required word.
         asked = set(query.text.split()) | also_asked
         hits = [h for h in hits if h.kind != "unanswered" or self._applies(h.key, asked)]

@@ -16,6 +16,7 @@ preamble's words can sink the match, so the last question is worth asking alone
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import Enum
 
 from knowledge.text import strip_emoji_codes, strip_slack_markup, words
@@ -140,6 +141,16 @@ def wants(question: str) -> Wants:
     if head[:1] not in (("who",), ("where",)) and not _UNITS.isdisjoint(tokens):
         return Wants.SIZE
     return Wants.ANYTHING
+
+
+# The nouns that say which kind of answer is wanted ("what time", "which year"), as stems.
+_KIND_NOUNS = frozenset({"time", "times", "year", "years", "date", "dates", "day", "days", "month"})
+
+
+def kind_only(stems: Iterable[str]) -> bool:
+    """Whether a question's content `stems` only say what kind of answer it wants."""
+    stems = set(stems)
+    return bool(stems) and stems <= _KIND_NOUNS
 
 
 def can_answer(kind: Wants, excerpts: list[str]) -> bool:

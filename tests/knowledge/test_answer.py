@@ -239,6 +239,17 @@ def test_a_weak_match_with_a_known_gap_gives_no_reason(answerer: Answerer) -> No
     assert answer.answered and answer.citations[0].fact_id == "macron-quote"
 
 
+def test_a_question_left_with_only_the_kind_of_answer_it_wants_is_declined(
+    answerer: Answerer,
+) -> None:
+    # "standup" and "tomorrow" are newsroom chatter; "time" only says a time is wanted.
+    for question in ("what time is standup tomorrow", "what year?"):
+        answer = answerer.answer(question)
+        assert not answer.answered and answer.suggestions, question
+    # With a topic beside it, "time" is a word like any other.
+    assert answerer.answer("how much time does ukraine have to join nato").answered
+
+
 def test_the_examples_people_are_told_to_try_get_the_story_s_answers(answerer: Answerer) -> None:
     for question, fact_id in [
         ("who rejected", "plan-reception"),
