@@ -76,7 +76,7 @@ FLOORS = {
     "tuning25.toml": (108, 45),
     "tuning26.toml": (110, 45),
     "tuning27.toml": (105, 45),
-    "tuning28.toml": (94, 42),
+    "tuning28.toml": (94, 43),
     "tuning29.toml": (106, 45),
     "tuning30.toml": (100, 45),
 }
