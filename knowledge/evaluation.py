@@ -66,6 +66,8 @@ LABELLED_SETS = (
     "tuning28.toml",
     "tuning29.toml",
     "tuning30.toml",
+    "holdout12.toml",
+    "holdout13.toml",
 )
 UNREAD = frozenset(
     {
@@ -78,6 +80,8 @@ UNREAD = frozenset(
         "holdout9.toml",
         "holdout10.toml",
         "holdout11.toml",
+        "holdout12.toml",
+        "holdout13.toml",
     }
 )
 

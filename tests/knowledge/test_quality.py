@@ -79,6 +79,8 @@ FLOORS = {
     "tuning28.toml": (94, 43),
     "tuning29.toml": (106, 45),
     "tuning30.toml": (100, 45),
+    "holdout12.toml": (100, 44),
+    "holdout13.toml": (100, 43),
 }
 
 
