@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 # is declined rather than answered with a quote that would probably be beside the point.
 ANSWER_THRESHOLD = 62.0
 MIN_COVERAGE = 0.8
-# How close a known unanswered question must come to the best fact to explain a decline.
+# How close a known unanswered question must come to the best match from the articles to be
+# taken as what was asked.
 GAP_TIE = 2.0
 # Supporting citations from other facts must score at least this close to the best one.
 SUPPORT_MARGIN = 12.0
@@ -166,8 +167,9 @@ class Answerer:
         )
         if gap is None and (declined or retry):
             # A known unanswered question that matches well, and about as well as the best
-            # fact, is the likelier reading: the reason for a decline, and, for part of a
-            # message whose other words make it apply ("... drafted it? names pls"), a decline.
+            # match from the articles, is the likelier reading: the reason for a decline, and,
+            # for part of a message whose other words make it apply ("... drafted it? names
+            # pls"), a decline.
             near = next((h for h in hits if h.kind == "unanswered"), None)
             fact = next((h for h in hits if h.kind != "unanswered"), None)
             if (

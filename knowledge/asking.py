@@ -144,7 +144,9 @@ def wants(question: str) -> Wants:
 
 
 # The nouns that say which kind of answer is wanted ("what time", "which year"), as stems.
-_KIND_NOUNS = frozenset({"time", "times", "year", "years", "date", "dates", "day", "days", "month"})
+_KIND_NOUNS = frozenset(
+    {"time", "times", "year", "years", "date", "dates", "day", "days", "month", "months"}
+)
 
 
 def kind_only(stems: Iterable[str]) -> bool:
