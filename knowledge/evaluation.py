@@ -68,6 +68,8 @@ LABELLED_SETS = (
     "tuning30.toml",
     "holdout12.toml",
     "holdout13.toml",
+    "tuning31.toml",
+    "tuning32.toml",
 )
 UNREAD = frozenset(
     {

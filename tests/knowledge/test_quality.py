@@ -81,6 +81,8 @@ FLOORS = {
     "tuning30.toml": (100, 45),
     "holdout12.toml": (100, 44),
     "holdout13.toml": (100, 43),
+    "tuning31.toml": (92, 44),
+    "tuning32.toml": (100, 42),
 }
 
 
