@@ -172,10 +172,9 @@ def can_answer(kind: Wants, excerpts: list[str]) -> bool:
 # "so"/"but", at a question word. A comma is no such place ("How much relief, in dollars, would
 # Russia get?" is one question), nor is a question mark: "what did Biden say? who rejected the
 # plan?" is two questions, and answering the second alone would pass over the first.
-_QUESTION_WORD = (
-    r"(?:what|who|whom|whose|why|how|which|when|where|did|does|do|is|are|was|were|would|will"
-    r"|can|could|has|have)\b"
-)
+_WH_WORD = r"what|who|whom|whose|why|how|which|when|where"
+_AUXILIARY = r"did|does|do|is|are|was|were|would|will|can|could|has|have"
+_QUESTION_WORD = rf"(?:{_WH_WORD}|{_AUXILIARY})\b"
 _CLAUSE_BREAK = re.compile(
     r"(?:[:;\u2014\u2013]|\s--?\s|\bso\b|\bbut\b)\s*(?=" + _QUESTION_WORD + ")", re.I
 )
@@ -183,8 +182,8 @@ _CLAUSE_BREAK = re.compile(
 # word ("who edits it"), or with an auxiliary and its subject ("is it", "did the editor") rather
 # than a verb ("would love to credit it", "was told").
 _SECOND_QUESTION = re.compile(
-    r"[\W_]*(?:(?:and|also|plus|or)\s+)?(?:(?:what|who|whom|whose|why|how|which|when|where)\b"
-    r"|(?:did|does|do|is|are|was|were|would|will|can|could|has|have|should)\s+"
+    rf"[\W_]*(?:(?:and|also|plus|or)\s+)?(?:(?:{_WH_WORD})\b"
+    rf"|(?:{_AUXILIARY}|should)\s+"
     r"(?:it|he|she|they|we|you|i|the|this|that|these|those|there|a|an|any|anyone|either|both"
     r"|russia|ukraine|moscow|kyiv|kiev|nato|putin|lavrov|trump|petrov)\b)",
     re.I,
