@@ -70,6 +70,8 @@ LABELLED_SETS = (
     "holdout13.toml",
     "tuning31.toml",
     "tuning32.toml",
+    "tuning33.toml",
+    "tuning34.toml",
 )
 UNREAD = frozenset(
     {

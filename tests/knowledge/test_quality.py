@@ -83,6 +83,8 @@ FLOORS = {
     "holdout13.toml": (100, 43),
     "tuning31.toml": (108, 44),
     "tuning32.toml": (108, 43),
+    "tuning33.toml": (91, 44),
+    "tuning34.toml": (96, 43),
 }
 
 
