@@ -285,10 +285,53 @@ def section_headings(base: FactBase) -> dict[str, list[tuple[int, str]]]:
     return headings
 
 
-def _source_words(base: FactBase, citation: Citation) -> str:
+# How a question points at a piece by a nickname: "the *allies* story", "the Lavrov news
+# report", "the piece on the allies". Plural nouns point at both articles, so they are not
+# here; nor is "interview": "the TASS interview" is an event the report describes. ("The story
+# about Putin's demands" is more often about the demands than the piece: only "on" links.)
+_REFERENCE_NOUNS = ("article", "story", "piece", "report", "coverage", "writeup", "write up")
+_REFERENCE_NOUNS += tuple(f"news {noun}" for noun in ("article", "story", "piece", "report"))
+
+
+def _piece_tokens(base: FactBase) -> dict[tuple[str, int], str]:
+    """A word of its own for each piece, by (source, piece start): every entry citing the piece
+    holds it, and a question that names the piece by a nickname is rewritten to it."""
+    pieces = [(name, p.start) for name, source in base.sources.items() for p in source.pieces]
+    return {key: f"pc{number:04d}" for number, key in enumerate(pieces, 1)}
+
+
+def piece_references(base: FactBase) -> dict[str, tuple[str, ...]]:
+    """Alias groups that turn a question's reference to a piece ("what does the allies story
+    say about NATO") into the piece's own word: the nickname is not what is asked about, so
+    it must not count against a fact that does not repeat it, and the piece's facts should
+    win a tie. A nickname stands for its aliases too ("russia": "the Kremlin story"); one that
+    two pieces share names neither."""
+    tokens = _piece_tokens(base)
+    named: dict[str, list[str]] = {}
+    for name, source in base.sources.items():
+        for piece in source.pieces:
+            called = [
+                n
+                for nickname in piece.nicknames
+                for n in (nickname, *base.aliases.get(nickname, ()))
+            ]
+            for nickname in dict.fromkeys(" ".join(words(n)) for n in called):
+                named.setdefault(nickname, []).append(tokens[name, piece.start])
+    groups: dict[str, list[str]] = {}
+    for nickname, owners in named.items():
+        if len(owners) != 1 or not nickname:
+            continue
+        variants = groups.setdefault(owners[0], [])
+        for noun in _REFERENCE_NOUNS:
+            variants.append(f"{nickname} {noun}")
+            variants += [f"{noun} on {nickname}", f"{noun} on the {nickname}"]
+    return {token: tuple(variants) for token, variants in groups.items()}
+
+
+def _source_words(base: FactBase, citation: Citation, tokens: dict[tuple[str, int], str]) -> str:
     piece = base.sources[citation.source].piece_at(citation.start)
     outlet = "" if piece.outlet == UNKNOWN_OUTLET else piece.outlet
-    return " ".join([outlet, *piece.aliases])
+    return " ".join([outlet, *piece.aliases, tokens[citation.source, piece.start]])
 
 
 def _heading_of(
@@ -313,6 +356,9 @@ class Index:
 
     def __init__(self, base: FactBase, *, _state: dict[str, Any] | None = None) -> None:
         self.aliases = AliasMap(base.aliases)
+        # Only questions point at pieces: a phrasing that says "the allies story" keeps its
+        # words, while every entry of that piece holds the piece's word (`_source_words`).
+        self._references = AliasMap(piece_references(base))
         self._subject = subject_stems(base, self.aliases)
         fast = None if _state is None else _state["fast_text"]
         self._words, self._rewrite, self._content_stems = _text_steps(base, self.aliases, fast)
@@ -422,8 +468,10 @@ class Index:
             phrase_chars.extend(map(min, chars, itertools.repeat(65535)))
             return list(map(to_stems, each))
 
+        piece_tokens = _piece_tokens(base)
+
         def stems_of_source(citation: Citation) -> list[str]:
-            text = _source_words(base, citation)
+            text = _source_words(base, citation, piece_tokens)
             found = source_stems.get(text)
             if found is None:
                 found = source_stems[text] = to_stems(rewrite(to_words(text)))
@@ -609,7 +657,8 @@ class Index:
         raw = words(strip_emoji_codes(question[:MAX_QUESTION_CHARS]))
         corrected_tokens = [self._correct(t) for t in raw]
         corrections = tuple((a, b) for a, b in zip(raw, corrected_tokens, strict=True) if a != b)
-        rewritten = self.aliases.apply(self.aliases.rejoin(corrected_tokens))
+        rewritten = self._references.apply(corrected_tokens)
+        rewritten = self.aliases.apply(self.aliases.rejoin(rewritten))
         # One or two letters the fact base never uses ("hw", "r") are noise, not a topic.
         tokens = [t for t in rewritten if len(t) > 2 or t in self._vocabulary]
         generic: dict[str, bool] = {}

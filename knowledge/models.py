@@ -41,6 +41,7 @@ class PieceEntry(BaseModel):
     kind: str = Field(min_length=1)
     starts_with: str = Field(min_length=1)
     aliases: list[str] = Field(default_factory=list)
+    nicknames: list[str] = Field(default_factory=list)
 
 
 class SourceEntry(BaseModel):
@@ -98,6 +99,9 @@ class Piece:
     start: int
     end: int
     aliases: tuple[str, ...] = ()
+    # What people call the piece when they point at it ("the *allies* story"): see
+    # `knowledge.index.piece_references`.
+    nicknames: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

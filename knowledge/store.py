@@ -129,7 +129,15 @@ def _locate_pieces(
             )
             continue
         starts.append(
-            Piece(piece.title, piece.outlet, piece.kind, at, len(text), tuple(piece.aliases))
+            Piece(
+                piece.title,
+                piece.outlet,
+                piece.kind,
+                at,
+                len(text),
+                tuple(piece.aliases),
+                tuple(piece.nicknames),
+            )
         )
     if not starts:
         return ()

@@ -53,7 +53,7 @@ _NO_TOPIC = frozenset(
     whats when where whether which while who whom whos why will with would you your yours
     yourself yet still even hey hi hello yo pls plz please thanks thank ok okay um uh hmm oh
     guys folks team bot peacebot tell told explain know knows give show find anybody
-    somebody someone thing things stuff really actually exactly basically kind sort like get
+    somebody someone thing things stuff really actual actually exactly basically kind sort like get
     got gonna wanna anyway mean means said say says saying quote quotes quoted according
     article articles story stories piece pieces coverage reporting report reported reports
     mention mentioned mentions detail details info deal re w u ur r y wat wut wht lol tbh
@@ -62,11 +62,11 @@ _NO_TOPIC = frozenset(
     feel feels felt view views opinion overall statement statements comment comments remark
     remarks whole bit part sum summary summarize summarise gist vibe word anymore currently
     exist exists regarding respond responded response react reacted reaction position stance
-    tho though everyone everybody never one ones play plays role figure effort efforts sure
-    making weigh weighed us link links url remind reminder ngl idk imo imho fyi lmk honestly
-    confused curious wondering recap lmao omg hiya dunno gotta inside within among across
-    toward towards onto via whose either neither whatever whenever wherever whoever however
-    whichever dr mr mrs ms prof
+    tho though everyone everybody everything never one ones play plays role figure effort
+    efforts sure making weigh weighed us link links url remind reminder ngl idk imo imho fyi lmk
+    honestly confused curious wondering recap lmao omg hiya dunno gotta inside within among
+    across toward towards onto via whose either neither whatever whenever wherever whoever
+    however whichever dr mr mrs ms prof
     """.split()
 )
 # Newsroom chatter around a question ("*urgent*", "pull the quote for the carousel", "sanity
@@ -79,7 +79,8 @@ NEWSROOM = frozenset(
     graf lede script pronto wording bullet bullets notes doc docs homepage manager pull
     carousel credit paragraph para bulletin forget forgot missed remember recall travelling
     traveling sounds context judging equally right tonight tomorrow tmrw file files rundown
-    backgrounder handy numbered publish credits box
+    backgrounder handy numbered publish credits box episode episodes podcast podcasts pod
+    segment segments listeners listener voiceover
     """.split()
     # Deadlines: "the Cameron quote for the 6pm package".
     + [f"{hour}{half}" for hour in range(1, 13) for half in ("am", "pm")]
