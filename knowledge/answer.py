@@ -16,6 +16,7 @@ from knowledge.asking import (
     can_answer,
     kind_only,
     last_question,
+    question_before_follow_up,
     question_before_remark,
     wants,
 )
@@ -109,7 +110,15 @@ class Answerer:
             # Words around a question can sink it: a preamble before the question it ends with
             # ("Sorry if this is basic, but: who rejected the plan?") or a remark after the
             # question it opens with ("who said it? need the attribution for the caption").
-            parts = [p for p in (last_question(question), question_before_remark(question)) if p]
+            parts = [
+                p
+                for p in (
+                    last_question(question),
+                    question_before_remark(question),
+                    question_before_follow_up(question),
+                )
+                if p
+            ]
             # The whole message still says what is asked ("... drafted it? names pls").
             asked = set(self.index.parse(question).text.split()) if parts else set()
             for part in parts:

@@ -257,6 +257,15 @@ def test_a_remark_after_a_question_does_not_sink_it(
     assert answer.citations[0].fact_id == fact_id
 
 
+def test_a_follow_up_that_points_back_does_not_sink_the_question(answerer: Answerer) -> None:
+    # "was it Putin?" only asks about the first question again; its words sink the whole.
+    question = "who called the Western demands unrealistic? was it Putin?"
+    assert not answerer._answer(question).answered
+    answer = answerer.answer(question)
+    assert answer.answered and answer.question == question
+    assert "unrealistic" in answer.citations[0].excerpt
+
+
 def test_a_remark_still_says_what_is_asked(answerer: Answerer) -> None:
     # Alone, the question before the remark is answered (advisors to Trump drafted the plan);
     # the remark asks for their names, which neither article gives. The remark's words sink the

@@ -1,6 +1,13 @@
 import pytest
 
-from knowledge.asking import Wants, can_answer, last_question, question_before_remark, wants
+from knowledge.asking import (
+    Wants,
+    can_answer,
+    last_question,
+    question_before_follow_up,
+    question_before_remark,
+    wants,
+)
 
 
 @pytest.mark.parametrize(
@@ -111,3 +118,32 @@ def test_the_question_a_message_opens_with_before_a_remark(
     question: str, first: str | None
 ) -> None:
     assert question_before_remark(question) == first
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        (
+            "*fact check* who called the demands _unrealistic_? was it Putin or someone else?",
+            "fact check* who called the demands _unrealistic?",
+        ),
+        (
+            "what does it say about the referendums? when were they held?",
+            "what does it say about the referendums?",
+        ),
+        (
+            "what about the referendums?? when were they held? and were they legal",
+            "what about the referendums?",
+        ),
+        ("who drafted the plan? did they consult Kyiv? did it leak?", "who drafted the plan?"),
+        # A question that does not point back is a question of its own; a remark is no follow-up.
+        ("what did Biden say? who rejected the plan?", None),
+        ("who rejected the plan? what did Biden say about it?", None),
+        ("who rejected the plan? need it for the caption", None),
+        ("who rejected the plan?", None),
+    ],
+)
+def test_the_question_a_message_opens_with_before_follow_ups(
+    question: str, first: str | None
+) -> None:
+    assert question_before_follow_up(question) == first
