@@ -258,8 +258,9 @@ def test_a_remark_after_a_question_does_not_sink_it(
 
 
 def test_a_follow_up_that_points_back_does_not_sink_the_question(answerer: Answerer) -> None:
-    # "was it Putin?" only asks about the first question again; its words sink the whole.
-    question = "who called the Western demands unrealistic? was it Putin?"
+    # "was it the president?" only asks about the first question again; its words sink the
+    # whole.
+    question = "who called the Crimea demand unrealistic? was it the president?"
     assert not answerer._answer(question).answered
     answer = answerer.answer(question)
     assert answer.answered and answer.question == question
