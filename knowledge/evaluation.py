@@ -72,6 +72,8 @@ LABELLED_SETS = (
     "tuning32.toml",
     "tuning33.toml",
     "tuning34.toml",
+    "tuning35.toml",
+    "tuning36.toml",
 )
 UNREAD = frozenset(
     {

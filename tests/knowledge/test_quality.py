@@ -85,6 +85,8 @@ FLOORS = {
     "tuning32.toml": (108, 43),
     "tuning33.toml": (102, 44),
     "tuning34.toml": (102, 44),
+    "tuning35.toml": (90, 45),
+    "tuning36.toml": (95, 45),
 }
 
 
