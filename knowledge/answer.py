@@ -259,17 +259,17 @@ class Answerer:
         # key proposals in the US-Russia plan"); otherwise keep the curator's order, which puts
         # the best general answer first.
         relevance = [
-            self.index.relevance(
-                query, f"{c.excerpt} {c.outlet} {c.kind} {self.index.heading_of(at)}"
-            )
+            self.index.relevance(query, f"{c.excerpt} {c.kind} {self.index.surroundings(at)}")
             for c, at in zip(cited, fact.citations, strict=True)
         ]
         # A question quoted from an interview is context, never the lead answer.
         candidates = [
             i for i, c in enumerate(cited) if not c.excerpt.rstrip("”’\"' ").endswith("?")
         ]
-        best = max(candidates or [0], key=lambda i: (relevance[i], -i))
-        if relevance[best] - relevance[0] >= REORDER_MARGIN:
+        # A citation from the piece the question names ("the allies story") leads.
+        pointed = [self.index.names_piece_of(query, at) for at in fact.citations]
+        best = max(candidates or [0], key=lambda i: (pointed[i], relevance[i], -i))
+        if (pointed[best] and not pointed[0]) or relevance[best] - relevance[0] >= REORDER_MARGIN:
             cited.insert(0, cited.pop(best))
         return cited
 

@@ -43,7 +43,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from knowledge.models import UNKNOWN_OUTLET, Citation, FactBase
+from knowledge.models import UNKNOWN_OUTLET, Citation, FactBase, Source
 from knowledge.postings import ANYWHERE, PHRASED, UNSURE, Lookup, Postings, Term
 from knowledge.text import (
     NOT_TYPO_TARGETS,
@@ -294,29 +294,44 @@ _REFERENCE_NOUNS += tuple(f"news {noun}" for noun in ("article", "story", "piece
 
 
 def _piece_tokens(base: FactBase) -> dict[tuple[str, int], str]:
-    """A word of its own for each piece, by (source, piece start): every entry citing the piece
-    holds it, and a question that names the piece by a nickname is rewritten to it."""
-    pieces = [(name, p.start) for name, source in base.sources.items() for p in source.pieces]
-    return {key: f"pc{number:04d}" for number, key in enumerate(pieces, 1)}
+    """A word of its own for each piece, by (source, piece start), and for each file, by
+    (source, -1): every entry citing the piece holds both, and a question that names the piece
+    or the file by a nickname is rewritten to its word."""
+    keys = [
+        key
+        for name, source in base.sources.items()
+        for key in ((name, -1), *((name, p.start) for p in source.pieces))
+    ]
+    return {key: _piece_word(number) for number, key in enumerate(keys, 1)}
+
+
+def _piece_word(number: int) -> str:
+    """ "pc" and `number` in four base-36 digits (up to 1.6 million pieces and files): six
+    characters, so that the word is its own stem."""
+    digits = ""
+    for _ in range(STEM_LENGTH - 2):
+        number, digit = divmod(number, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
+    return "pc" + digits
 
 
 def piece_references(base: FactBase) -> dict[str, tuple[str, ...]]:
     """Alias groups that turn a question's reference to a piece ("what does the allies story
-    say about NATO") into the piece's own word: the nickname is not what is asked about, so
-    it must not count against a fact that does not repeat it, and the piece's facts should
-    win a tie. A nickname stands for its aliases too ("russia": "the Kremlin story"); one that
-    two pieces share names neither."""
+    say about NATO") or a file into its own word: the nickname is not what is asked about, so
+    it must not count against a fact that does not repeat it, and the piece's facts should win
+    a tie. A nickname stands for its aliases too ("russia": "the Kremlin story"); one that two
+    pieces (or files) share names neither."""
     tokens = _piece_tokens(base)
     named: dict[str, list[str]] = {}
     for name, source in base.sources.items():
-        for piece in source.pieces:
+        owners = [((name, -1), source.nicknames)]
+        owners += [((name, piece.start), piece.nicknames) for piece in source.pieces]
+        for key, nicknames in owners:
             called = [
-                n
-                for nickname in piece.nicknames
-                for n in (nickname, *base.aliases.get(nickname, ()))
+                n for nickname in nicknames for n in (nickname, *base.aliases.get(nickname, ()))
             ]
             for nickname in dict.fromkeys(" ".join(words(n)) for n in called):
-                named.setdefault(nickname, []).append(tokens[name, piece.start])
+                named.setdefault(nickname, []).append(tokens[key])
     groups: dict[str, list[str]] = {}
     for nickname, owners in named.items():
         if len(owners) != 1 or not nickname:
@@ -328,10 +343,14 @@ def piece_references(base: FactBase) -> dict[str, tuple[str, ...]]:
     return {token: tuple(variants) for token, variants in groups.items()}
 
 
-def _source_words(base: FactBase, citation: Citation, tokens: dict[tuple[str, int], str]) -> str:
-    piece = base.sources[citation.source].piece_at(citation.start)
+def _source_words(
+    sources: dict[str, Source], citation: Citation, tokens: dict[tuple[str, int], str]
+) -> str:
+    """The words naming where `citation` stands: its piece's outlet, aliases and own word."""
+    piece = sources[citation.source].piece_at(citation.start)
     outlet = "" if piece.outlet == UNKNOWN_OUTLET else piece.outlet
-    return " ".join([outlet, *piece.aliases, tokens[citation.source, piece.start]])
+    whole = tokens[citation.source, -1]
+    return " ".join([outlet, *piece.aliases, tokens[citation.source, piece.start], whole])
 
 
 def _heading_of(
@@ -359,6 +378,7 @@ class Index:
         # Only questions point at pieces: a phrasing that says "the allies story" keeps its
         # words, while every entry of that piece holds the piece's word (`_source_words`).
         self._references = AliasMap(piece_references(base))
+        self._piece_words = _piece_tokens(base)
         self._subject = subject_stems(base, self.aliases)
         fast = None if _state is None else _state["fast_text"]
         self._words, self._rewrite, self._content_stems = _text_steps(base, self.aliases, fast)
@@ -468,10 +488,8 @@ class Index:
             phrase_chars.extend(map(min, chars, itertools.repeat(65535)))
             return list(map(to_stems, each))
 
-        piece_tokens = _piece_tokens(base)
-
         def stems_of_source(citation: Citation) -> list[str]:
-            text = _source_words(base, citation, piece_tokens)
+            text = _source_words(base.sources, citation, self._piece_words)
             found = source_stems.get(text)
             if found is None:
                 found = source_stems[text] = to_stems(rewrite(to_words(text)))
@@ -614,6 +632,21 @@ class Index:
             )
             / total
         )
+
+    def surroundings(self, citation: Citation) -> str:
+        """Words for where `citation` stands: its piece's outlet, other names and own word (see
+        `piece_references`), and the heading of its section."""
+        where = _source_words(self._sources, citation, self._piece_words)
+        return f"{where} {self.heading_of(citation)}"
+
+    def names_piece_of(self, query: Query, citation: Citation) -> bool:
+        """Whether `query` names the piece `citation` stands in, or its file, by a nickname."""
+        piece = self._sources[citation.source].piece_at(citation.start)
+        words = (
+            self._piece_words[citation.source, piece.start],
+            self._piece_words[citation.source, -1],
+        )
+        return any(w in query.stems for w in words)
 
     def heading_of(self, citation: Citation) -> str:
         """The heading of the section `citation` stands in, or "": a question may name the

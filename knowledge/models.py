@@ -50,6 +50,7 @@ class SourceEntry(BaseModel):
     model_config = _STRICT
     file: str = Field(min_length=1)
     piece: list[PieceEntry] = Field(min_length=1)
+    nicknames: list[str] = Field(default_factory=list)
 
 
 class CitationEntry(BaseModel):
@@ -112,6 +113,9 @@ class Source:
     text: str
     pieces: tuple[Piece, ...]
     sha256: str
+    # What people call the whole file ("the Russia story" for two pieces of that title), like
+    # a piece's nicknames.
+    nicknames: tuple[str, ...] = ()
 
     def piece_at(self, offset: int) -> Piece:
         """The piece that contains character `offset`."""

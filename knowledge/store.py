@@ -428,7 +428,8 @@ def load_fact_base(seeds_dir: Path, knowledge_dir: Path) -> FactBase:
         pieces = _locate_pieces(name, text, entry, index, problems)
         if pieces:
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            sources[name] = Source(name, text, pieces, digest)
+            nicknames = tuple(entry.nicknames) if entry else ()
+            sources[name] = Source(name, text, pieces, digest, nicknames)
     aliases = _load_aliases(knowledge_dir, problems)
     facts = _load_facts(knowledge_dir, sources, problems)
     unanswered = _load_unanswered(knowledge_dir, {f.id for f in facts}, problems)
