@@ -14,6 +14,7 @@ from typing import Any
 from knowledge.asking import (
     Wants,
     can_answer,
+    compares,
     kind_only,
     last_question,
     question_before_follow_up,
@@ -45,6 +46,10 @@ REASON_MARGIN = 15.0
 REASON_RELEVANCE = 0.4
 CLOSE_REASON_RELEVANCE = 0.9
 MAX_SUGGESTIONS = 3
+# A question comparing the articles may be covered by this many of the best facts together, if
+# the best of them scores at least this much on its own (see `Answerer._covered_together`).
+COMPARED_FACTS = 3
+COMPARISON_FLOOR = 50.0
 # A question that wants a time, a day, a number or a size is declined when the facts that can
 # give one match it this much worse than the best match, which cannot.
 WANTS_MARGIN = 10.0
@@ -188,6 +193,13 @@ class Answerer:
                 and (fact is None or near.score >= fact.score - GAP_TIE)
             ):
                 gap, declined = self._unanswered[near.key], True
+        compared = False
+        if declined and gap is None and not beside_the_point and best and compares(question):
+            # A comparison ("how do the two pieces differ on NATO?") spans the facts for each
+            # account: it is answered when a few of the best, the first a fair match on its
+            # own, cover it together as one fact would have to.
+            compared = self._covered_together(query, hits, best)
+            declined = not compared
         if declined:
             return Answer(
                 question=question,
@@ -206,8 +218,8 @@ class Answerer:
         for hit in hits[1:]:
             if len(citations) > MAX_SUPPORTING or hit.score < best.score - SUPPORT_MARGIN:
                 break
-            if hit.score < ANSWER_THRESHOLD:
-                break
+            if hit.score < ANSWER_THRESHOLD and not compared:
+                break  # (the facts a comparison was covered by support it, though)
             if hit.kind == "unanswered":
                 continue
             citations.extend(self._citations(hit, query))
@@ -220,6 +232,18 @@ class Answerer:
             match=lead.key,
             corrections=query.corrected,
         )
+
+    def _covered_together(self, query: Query, hits: list[Hit], best: Hit) -> bool:
+        facts = [h for h in hits if h.kind == "fact"][:COMPARED_FACTS]
+        if not facts or facts[0] is not best or best.score < COMPARISON_FLOOR:
+            return False
+        texts = [
+            text
+            for hit in facts
+            for fact in [self._facts[hit.key]]
+            for text in (*fact.phrasings, fact.topic, *fact.aliases, *self._excerpts(hit))
+        ]
+        return self.index.relevance(query, *texts) >= MIN_COVERAGE
 
     def _applies(self, key: str, asked: set[str]) -> bool:
         """Whether a known unanswered question applies to a question using the words `asked`."""

@@ -143,6 +143,20 @@ def wants(question: str) -> Wants:
     return Wants.ANYTHING
 
 
+# Words that ask to compare the articles' accounts ("how do the two pieces differ on...", "do
+# both put the ceasefire line in the same place?", "withdrawals versus recognition").
+_COMPARING = re.compile(
+    r"\b(?:both|each|compare[ds]?|comparing|differ(?:s|ent)?|versus|vs|agree|disagree|line up"
+    r"|same|two (?:articles|pieces|stories|reports|accounts|outlets))\b",
+    re.I,
+)
+
+
+def compares(question: str) -> bool:
+    """Whether `question` asks to compare accounts, which takes more than one fact to answer."""
+    return _COMPARING.search(question) is not None
+
+
 # The nouns that say which kind of answer is wanted ("what time", "which year"), as stems.
 _KIND_NOUNS = frozenset(
     {"time", "times", "year", "years", "date", "dates", "day", "days", "month", "months"}

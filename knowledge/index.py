@@ -616,13 +616,15 @@ class Index:
 
     # -- questions ----------------------------------------------------------------------------
 
-    def relevance(self, query: Query, text: str) -> float:
-        """The share of the question's weight that `text` covers (0-1), e.g. to order a fact's
-        citations so the one that speaks to the question comes first."""
-        stems = self._text_stems.get(text)
-        if stems is None:
-            stems = frozenset(content_stems(self._tokens(text)))
-            self._text_stems[text] = stems
+    def relevance(self, query: Query, *texts: str) -> float:
+        """The share of the question's weight that `texts` cover together (0-1), e.g. to order
+        a fact's citations so the one that speaks to the question comes first."""
+        stems: set[str] = set()
+        for text in texts:
+            found = self._text_stems.get(text)
+            if found is None:
+                found = self._text_stems[text] = frozenset(content_stems(self._tokens(text)))
+            stems |= found
         total = sum(query.weights) or 1.0
         return (
             sum(

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from knowledge import answer as answer_module
 from knowledge.answer import MAX_SUGGESTIONS, MAX_SUPPORTING, Answerer
 from knowledge.index import piece_references, subject_stems
 from knowledge.models import FactBase
@@ -274,6 +275,24 @@ def test_a_follow_up_that_points_back_does_not_sink_the_question(answerer: Answe
     answer = answerer.answer(question)
     assert answer.answered and answer.question == question
     assert "unrealistic" in answer.citations[0].excerpt
+
+
+def test_a_comparison_is_answered_by_the_facts_that_cover_it_together(
+    answerer: Answerer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Withdrawals are one fact, the annexed regions another: neither covers the question alone.
+    question = "compare what the two reports say about Russian withdrawals and the annexed regions"
+    answer = answerer.answer(question)
+    assert answer.answered
+    assert "annex" in answer.citations[0].excerpt
+    assert {c.source for c in answer.citations} == set(answerer.base.sources)
+    # Words the articles never use still sink a comparison.
+    assert not answerer.answer(
+        "do both articles say what Biden thinks of the buffer zone?"
+    ).answered
+    # Read as a plain question, the same words are declined.
+    monkeypatch.setattr(answer_module, "compares", lambda question: False)
+    assert not answerer.answer(question).answered
 
 
 def test_a_remark_still_says_what_is_asked(answerer: Answerer) -> None:

@@ -3,6 +3,7 @@ import pytest
 from knowledge.asking import (
     Wants,
     can_answer,
+    compares,
     last_question,
     question_before_follow_up,
     question_before_remark,
@@ -147,3 +148,19 @@ def test_the_question_a_message_opens_with_before_follow_ups(
     question: str, first: str | None
 ) -> None:
     assert question_before_follow_up(question) == first
+
+
+@pytest.mark.parametrize(
+    ("question", "comparing"),
+    [
+        ("how do the two pieces differ on NATO membership?", True),
+        ("do both put the ceasefire line in the same place?", True),
+        ("Russian withdrawals versus recognition of the annexations", True),
+        ("compare what each article says about peacekeepers", True),
+        ("do the two reports agree on the outlook", True),
+        ("who rejected the plan?", False),
+        ("what did Lavrov tell TASS about negotiations", False),
+    ],
+)
+def test_a_question_comparing_the_accounts_is_told_apart(question: str, comparing: bool) -> None:
+    assert compares(question) is comparing
