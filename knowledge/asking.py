@@ -242,13 +242,18 @@ def question_before_remark(question: str) -> str | None:
     return " ".join(head.split()) + "?"
 
 
+# How many words of a follow-up question may stand before the word that points back.
+_FOLLOW_UP_OPENING = 4
+_MARKS = re.compile(r"\?[?!]*")
+
+
 def question_before_follow_up(question: str) -> str | None:
     """The question a message opens with when what follows only asks about it again ("who
     called the demands unrealistic? was it Putin?"): a question that points back at it."""
     text = strip_emoji_codes(strip_slack_markup(question)).strip()
     head, marks, tail = _FIRST_MARKS.split(text, maxsplit=1) if "?" in text else (text, "", "")
     head = head.strip().strip(_WRAPPING).strip()
-    *asked, last = re.split(r"\?[?!]*", tail)
+    *asked, last = _MARKS.split(tail)
     unmarked = last.strip(" !.:" + _WRAPPING)
     if unmarked and not _SECOND_QUESTION.match(last):
         return None  # a remark ("need it for the caption"): see `question_before_remark`
@@ -260,7 +265,3 @@ def question_before_follow_up(question: str) -> str | None:
         if not _POINTS_BACK.search(opening):
             return None
     return " ".join(head.split()) + "?"
-
-
-# How many words of a follow-up question may stand before the word that points back.
-_FOLLOW_UP_OPENING = 4

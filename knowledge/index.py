@@ -5,7 +5,8 @@ How a question is matched:
 2. Correct typos: a word the fact base has never seen is replaced by the closest known word
    (`knowledge.vocabulary`: OSA distance against the known words of similar length and the
    same first letter) when it is close enough.
-3. Rewrite aliases (Zelenskyy -> zelensky, Kremlin -> russia, ...), drop stop words, stem.
+3. Rewrite a piece named by a nickname ("the allies story") to the piece's own word, and
+   aliases (Zelenskyy -> zelensky, Kremlin -> russia, ...); drop stop words, stem.
 4. Score entries: how much of the question's weight (IDF) an entry covers, blended with how
    closely the question matches the entry's best single phrasing (weighted Jaccard, then
    rapidfuzz `token_set_ratio` on the words).
@@ -306,8 +307,8 @@ def _piece_tokens(base: FactBase) -> dict[tuple[str, int], str]:
 
 
 def _piece_word(number: int) -> str:
-    """ "pc" and `number` in four base-36 digits (up to 1.6 million pieces and files): six
-    characters, so that the word is its own stem."""
+    """The word for piece or file `number`: "pc" and four base-36 digits (room for 1.6 million),
+    six characters in all, so that the word is its own stem."""
     digits = ""
     for _ in range(STEM_LENGTH - 2):
         number, digit = divmod(number, 36)
