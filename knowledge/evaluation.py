@@ -74,6 +74,8 @@ LABELLED_SETS = (
     "tuning34.toml",
     "tuning35.toml",
     "tuning36.toml",
+    "tuning37.toml",
+    "tuning38.toml",
 )
 UNREAD = frozenset(
     {

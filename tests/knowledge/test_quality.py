@@ -87,6 +87,8 @@ FLOORS = {
     "tuning34.toml": (104, 44),
     "tuning35.toml": (99, 45),
     "tuning36.toml": (106, 45),
+    "tuning37.toml": (99, 44),
+    "tuning38.toml": (102, 43),
 }
 
 
