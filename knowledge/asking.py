@@ -117,7 +117,8 @@ _MARKUP = re.compile(r"<[^<>]*>")
 def wants(question: str) -> Wants:
     """The kind of answer `question` asks for, judged from how it opens (and, for a
     measurement, from the units it is asked in)."""
-    tokens = words(strip_emoji_codes(_MARKUP.sub(" ", question)))
+    # "what % of ..." asks for a number as much as "what percent of ..." does.
+    tokens = words(strip_emoji_codes(_MARKUP.sub(" ", question)).replace("%", " percent "))
     stripped = True
     while tokens and stripped:
         stripped = False

@@ -18,6 +18,7 @@ from knowledge.asking import (
         ("so when did russia annex crimea", Wants.TIME),
         ("what year did the war start", Wants.TIME),
         ("How many regions did Russia annex?", Wants.NUMBER),
+        ("what % of occupied territory would russia leave", Wants.NUMBER),
         ("ok how long would nato membership be delayed", Wants.NUMBER),
         ("how wide would the buffer zone be", Wants.SIZE),
         ("how big is the demilitarized zone?", Wants.SIZE),
