@@ -115,15 +115,12 @@ class Answerer:
             # Words around a question can sink it: a preamble before the question it ends with
             # ("Sorry if this is basic, but: who rejected the plan?") or a remark after the
             # question it opens with ("who said it? need the attribution for the caption").
-            parts = [
-                p
-                for p in (
-                    last_question(question),
-                    question_before_remark(question),
-                    question_before_follow_up(question),
-                )
-                if p
-            ]
+            parts = [p for p in (last_question(question), question_before_remark(question)) if p]
+            # Or follow-up questions ("... unrealistic? was it Putin?"), unless they bring in
+            # something the articles never mention ("did they discuss prisoner swaps?").
+            follow_up = question_before_follow_up(question)
+            if follow_up and not self.index.unknown_words(follow_up[1]):
+                parts.append(follow_up[0])
             # The whole message still says what is asked ("... drafted it? names pls").
             asked = set(self.index.parse(question).text.split()) if parts else set()
             for part in parts:
@@ -215,11 +212,22 @@ class Answerer:
             hits = self._reasons_first(hits, query)
         lead = hits[0]
         citations = self._citations(lead, query)
-        for hit in hits[1:]:
+        if compared:
+            # The facts that cover the comparison together quote the accounts the lead fact
+            # does not: an article it has no citation from.
+            quoted = {c.source for c in citations}
+            others = []
+            for hit in _compared(hits)[1:]:
+                first = self._citations(hit, query)[0]
+                if first.source not in quoted:
+                    others.append(first)
+                    quoted.add(first.source)
+            citations = [citations[0], *others, *citations[1:]]
+        for hit in [] if compared else hits[1:]:
             if len(citations) > MAX_SUPPORTING or hit.score < best.score - SUPPORT_MARGIN:
                 break
-            if hit.score < ANSWER_THRESHOLD and not compared:
-                break  # (the facts a comparison was covered by support it, though)
+            if hit.score < ANSWER_THRESHOLD:
+                break
             if hit.kind == "unanswered":
                 continue
             citations.extend(self._citations(hit, query))
@@ -234,14 +242,20 @@ class Answerer:
         )
 
     def _covered_together(self, query: Query, hits: list[Hit], best: Hit) -> bool:
-        facts = [h for h in hits if h.kind == "fact"][:COMPARED_FACTS]
+        facts = _compared(hits)
         if not facts or facts[0] is not best or best.score < COMPARISON_FLOOR:
             return False
         texts = [
             text
             for hit in facts
             for fact in [self._facts[hit.key]]
-            for text in (*fact.phrasings, fact.topic, *fact.aliases, *self._excerpts(hit))
+            for text in (*fact.phrasings, fact.topic, *fact.aliases)
+        ]
+        # What the facts quote, and where: "compare the allies story and the Lavrov report".
+        texts += [
+            f"{c.excerpt} {self.index.surroundings(c)}"
+            for hit in facts
+            for c in self._facts[hit.key].citations
         ]
         return self.index.relevance(query, *texts) >= MIN_COVERAGE
 
@@ -321,6 +335,11 @@ class Answerer:
             if fact not in chosen:
                 chosen.append(fact)
         return tuple(suggestion_for(f) for f in chosen[:MAX_SUGGESTIONS])
+
+
+def _compared(hits: list[Hit]) -> list[Hit]:
+    """The facts a comparison may be covered by: the best few."""
+    return [h for h in hits if h.kind == "fact"][:COMPARED_FACTS]
 
 
 def suggestion_for(fact: Fact) -> str:

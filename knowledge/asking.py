@@ -147,8 +147,9 @@ def wants(question: str) -> Wants:
 # Words that ask to compare the articles' accounts ("how do the two pieces differ on...", "do
 # both put the ceasefire line in the same place?", "withdrawals versus recognition").
 _COMPARING = re.compile(
-    r"\b(?:both|each|compare[ds]?|comparing|differ(?:s|ent)?|versus|vs|agree|disagree|line up"
-    r"|same|two (?:articles|pieces|stories|reports|accounts|outlets))\b",
+    r"\b(?:both|compare[ds]?|comparing|differ(?:s|ence|ences)?|versus|vs|disagree|line up"
+    r"|two (?:articles|pieces|stories|reports|accounts|outlets|sources|versions)"
+    r"|each (?:article|piece|story|report|account|outlet|source|version|one))\b",
     re.I,
 )
 
@@ -248,9 +249,9 @@ _FOLLOW_UP_OPENING = 4
 _MARKS = re.compile(r"\?[?!]*")
 
 
-def question_before_follow_up(question: str) -> str | None:
-    """The question a message opens with when what follows only asks about it again ("who
-    called the demands unrealistic? was it Putin?"): a question that points back at it."""
+def question_before_follow_up(question: str) -> tuple[str, str] | None:
+    """The question a message opens with, and what follows it, when that is only questions
+    that point back at it ("who called the demands unrealistic? was it Putin?")."""
     text = strip_emoji_codes(strip_slack_markup(question)).strip()
     head, marks, tail = _FIRST_MARKS.split(text, maxsplit=1) if "?" in text else (text, "", "")
     head = head.strip().strip(_WRAPPING).strip()
@@ -265,4 +266,4 @@ def question_before_follow_up(question: str) -> str | None:
         opening = " ".join(follow_up.split()[:_FOLLOW_UP_OPENING])
         if not _POINTS_BACK.search(opening):
             return None
-    return " ".join(head.split()) + "?"
+    return " ".join(head.split()) + "?", " ".join(tail.split())

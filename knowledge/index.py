@@ -292,6 +292,7 @@ def section_headings(base: FactBase) -> dict[str, list[tuple[int, str]]]:
 # about Putin's demands" is more often about the demands than the piece: only "on" links.)
 _REFERENCE_NOUNS = ("article", "story", "piece", "report", "coverage", "writeup", "write up")
 _REFERENCE_NOUNS += tuple(f"news {noun}" for noun in ("article", "story", "piece", "report"))
+_DETERMINERS = ("the", "this", "that")
 
 
 def _piece_tokens(base: FactBase) -> dict[tuple[str, int], str]:
@@ -303,6 +304,8 @@ def _piece_tokens(base: FactBase) -> dict[tuple[str, int], str]:
         for name, source in base.sources.items()
         for key in ((name, -1), *((name, p.start) for p in source.pieces))
     ]
+    if len(keys) >= 36 ** (STEM_LENGTH - 2):
+        raise ValueError(f"{len(keys)} pieces and files: more than piece words can number")
     return {key: _piece_word(number) for number, key in enumerate(keys, 1)}
 
 
@@ -323,14 +326,14 @@ def piece_references(base: FactBase) -> dict[str, tuple[str, ...]]:
     a tie. A nickname stands for its aliases too ("russia": "the Kremlin story"); one that two
     pieces (or files) share names neither."""
     tokens = _piece_tokens(base)
+    aliases = {" ".join(words(k)): v for k, v in base.aliases.items()}
     named: dict[str, list[str]] = {}
     for name, source in base.sources.items():
         owners = [((name, -1), source.nicknames)]
         owners += [((name, piece.start), piece.nicknames) for piece in source.pieces]
         for key, nicknames in owners:
-            called = [
-                n for nickname in nicknames for n in (nickname, *base.aliases.get(nickname, ()))
-            ]
+            spelt = [" ".join(words(nickname)) for nickname in nicknames]
+            called = [n for nickname in spelt for n in (nickname, *aliases.get(nickname, ()))]
             for nickname in dict.fromkeys(" ".join(words(n)) for n in called):
                 named.setdefault(nickname, []).append(tokens[key])
     groups: dict[str, list[str]] = {}
@@ -338,9 +341,10 @@ def piece_references(base: FactBase) -> dict[str, tuple[str, ...]]:
         if len(owners) != 1 or not nickname:
             continue
         variants = groups.setdefault(owners[0], [])
-        for noun in _REFERENCE_NOUNS:
-            variants.append(f"{nickname} {noun}")
-            variants += [f"{noun} on {nickname}", f"{noun} on the {nickname}"]
+        # After a determiner: "did Russia report..." does not point at a report.
+        for the, noun in itertools.product(_DETERMINERS, _REFERENCE_NOUNS):
+            variants.append(f"{the} {nickname} {noun}")
+            variants += [f"{the} {noun} on {nickname}", f"{the} {noun} on the {nickname}"]
     return {token: tuple(variants) for token, variants in groups.items()}
 
 
@@ -635,6 +639,16 @@ class Index:
             )
             / total
         )
+
+    def unknown_words(self, text: str) -> list[str]:
+        """The stems of `text`'s content words that nothing in the fact base holds, in any
+        inflection."""
+        query = self.parse(text)
+        return [
+            s
+            for s, related in zip(query.stems, query.related, strict=True)
+            if not any(r in self._stem_ids for r in related)
+        ]
 
     def surroundings(self, citation: Citation) -> str:
         """Words for where `citation` stands: its piece's outlet, other names and own word (see

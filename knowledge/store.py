@@ -30,7 +30,7 @@ from knowledge.models import (
     UnansweredEntry,
 )
 from knowledge.sentences import split_sentences
-from knowledge.text import words
+from knowledge.text import STOPWORDS, words
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +203,15 @@ def _load_source_meta(
             continue
         if entry.file in meta:
             problems.add(shown, f"source {index + 1}", f"file {entry.file!r} is described twice")
+        named = [(f"source {index + 1}", entry.nicknames)]
+        named += [
+            (f"source {index + 1}, piece {n + 1}", p.nicknames) for n, p in enumerate(entry.piece)
+        ]
+        for where, nicknames in named:
+            for nickname in nicknames:
+                if all(w in STOPWORDS for w in words(nickname)):
+                    # "the" would make every "the story" mean this piece.
+                    problems.add(shown, where, f"nickname {nickname!r} has no word of its own")
         meta[entry.file] = (index, entry)
     return meta
 

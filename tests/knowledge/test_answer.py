@@ -181,15 +181,18 @@ def test_a_piece_named_by_a_nickname_is_the_piece_not_what_is_asked(answerer: An
     answer = answerer.answer("what does the russia piece say about when the plan news broke?")
     assert answer.answered
     assert "news broke" in answer.citations[0].excerpt
-    # Without a word for a piece after it, a nickname is an ordinary word.
+    # Without a word for a piece after it, or a determiner before it, a nickname is an
+    # ordinary word ("did Russia report...").
     query = answerer.index.parse("what do the allies say about the plan")
     assert "allies" in query.stems
+    assert "russia" in answerer.index.parse("what did Russia report about the talks").stems
 
 
 def test_a_nickname_two_pieces_share_names_neither(base: FactBase) -> None:
     references = piece_references(base)
     variants = {v for group in references.values() for v in group}
-    assert {"allies story", "piece on the allies", "kremlin news report", "tass story"} <= variants
+    expected = {"the allies story", "the piece on the allies", "the kremlin news report"}
+    assert expected | {"this tass story"} <= variants
     shared = {
         name: replace(
             source,
@@ -200,8 +203,8 @@ def test_a_nickname_two_pieces_share_names_neither(base: FactBase) -> None:
     variants = {
         v for group in piece_references(replace(base, sources=shared)).values() for v in group
     }
-    assert "allies story" not in variants
-    assert "kremlin news report" in variants
+    assert "the allies story" not in variants
+    assert "the kremlin news report" in variants
 
 
 def test_an_unknown_word_meets_only_inflections_of_known_ones(answerer: Answerer) -> None:
@@ -275,6 +278,8 @@ def test_a_follow_up_that_points_back_does_not_sink_the_question(answerer: Answe
     answer = answerer.answer(question)
     assert answer.answered and answer.question == question
     assert "unrealistic" in answer.citations[0].excerpt
+    # A follow-up that asks about something the articles never mention is a question too.
+    assert not answerer.answer("who rejected the plan? did they mention prisoner swaps?").answered
 
 
 def test_a_comparison_is_answered_by_the_facts_that_cover_it_together(

@@ -47,7 +47,7 @@ FLOORS = {
     "tuning2.toml": (108, 44),
     "tuning3.toml": (110, 45),
     "tuning4.toml": (110, 45),
-    "tuning5.toml": (110, 45),
+    "tuning5.toml": (109, 45),
     "tuning6.toml": (108, 45),
     "tuning7.toml": (106, 45),
     "tuning8.toml": (104, 44),

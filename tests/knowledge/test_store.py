@@ -124,6 +124,15 @@ def test_piece_start_that_is_not_in_the_article_is_reported(workspace: Workspace
     assert "source 1 (000_80ebed28bbef419f.txt), piece 2" in problem
 
 
+def test_a_nickname_of_only_filler_words_is_reported(workspace: Workspace) -> None:
+    # "the" would make every "the story" in a question mean this piece.
+    path = workspace[1] / "sources.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('nicknames = ["expert"', 'nicknames = ["the", "expert"'), "utf-8")
+    [problem] = problems(workspace)
+    assert "piece 2" in problem and "'the'" in problem
+
+
 def test_missing_seeds_folder_is_reported(tmp_path: Path, workspace: Workspace) -> None:
     assert any(
         "articles folder does not exist" in p for p in problems((tmp_path / "nope", workspace[1]))
