@@ -319,22 +319,19 @@ def _piece_word(number: int) -> str:
     return "pc" + digits
 
 
-def piece_references(base: FactBase) -> dict[str, tuple[str, ...]]:
+def piece_references(base: FactBase, aliases: AliasMap) -> dict[str, tuple[str, ...]]:
     """Alias groups that turn a question's reference to a piece ("what does the allies story
     say about NATO") or a file into its own word: the nickname is not what is asked about, so
     it must not count against a fact that does not repeat it, and the piece's facts should win
-    a tie. A nickname stands for its aliases too ("russia": "the Kremlin story"); one that two
-    pieces (or files) share names neither."""
+    a tie. They apply after `aliases`, so a nickname stands for its aliases too ("russia": "the
+    Kremlin story"). A nickname two pieces (or files) share names neither."""
     tokens = _piece_tokens(base)
-    aliases = {" ".join(words(k)): v for k, v in base.aliases.items()}
     named: dict[str, list[str]] = {}
     for name, source in base.sources.items():
         owners = [((name, -1), source.nicknames)]
         owners += [((name, piece.start), piece.nicknames) for piece in source.pieces]
         for key, nicknames in owners:
-            spelt = [" ".join(words(nickname)) for nickname in nicknames]
-            called = [n for nickname in spelt for n in (nickname, *aliases.get(nickname, ()))]
-            for nickname in dict.fromkeys(" ".join(words(n)) for n in called):
+            for nickname in dict.fromkeys(" ".join(aliases.apply(words(n))) for n in nicknames):
                 named.setdefault(nickname, []).append(tokens[key])
     groups: dict[str, list[str]] = {}
     for nickname, owners in named.items():
@@ -382,7 +379,7 @@ class Index:
         self.aliases = AliasMap(base.aliases)
         # Only questions point at pieces: a phrasing that says "the allies story" keeps its
         # words, while every entry of that piece holds the piece's word (`_source_words`).
-        self._references = AliasMap(piece_references(base))
+        self._references = AliasMap(piece_references(base, self.aliases))
         self._piece_words = _piece_tokens(base)
         self._subject = subject_stems(base, self.aliases)
         fast = None if _state is None else _state["fast_text"]
@@ -707,8 +704,8 @@ class Index:
         raw = words(strip_emoji_codes(question[:MAX_QUESTION_CHARS]))
         corrected_tokens = [self._correct(t) for t in raw]
         corrections = tuple((a, b) for a, b in zip(raw, corrected_tokens, strict=True) if a != b)
-        rewritten = self._references.apply(corrected_tokens)
-        rewritten = self.aliases.apply(self.aliases.rejoin(rewritten))
+        rewritten = self.aliases.apply(self.aliases.rejoin(corrected_tokens))
+        rewritten = self._references.apply(rewritten)
         # One or two letters the fact base never uses ("hw", "r") are noise, not a topic.
         tokens = [t for t in rewritten if len(t) > 2 or t in self._vocabulary]
         generic: dict[str, bool] = {}
