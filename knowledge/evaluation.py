@@ -76,6 +76,8 @@ LABELLED_SETS = (
     "tuning36.toml",
     "tuning37.toml",
     "tuning38.toml",
+    "tuning39.toml",
+    "tuning40.toml",
 )
 UNREAD = frozenset(
     {

@@ -89,6 +89,8 @@ FLOORS = {
     "tuning36.toml": (106, 45),
     "tuning37.toml": (106, 45),
     "tuning38.toml": (108, 45),
+    "tuning39.toml": (93, 42),
+    "tuning40.toml": (106, 44),
 }
 
 
