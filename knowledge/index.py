@@ -296,13 +296,16 @@ _DETERMINERS = ("the", "this", "that")
 
 
 def _piece_tokens(base: FactBase) -> dict[tuple[str, int], str]:
-    """A word of its own for each piece, by (source, piece start), and for each file, by
-    (source, -1): every entry citing the piece holds both, and a question that names the piece
-    or the file by a nickname is rewritten to its word."""
-    keys = [
-        key
+    """A word of its own for each piece with nicknames, by (source, piece start), and for each
+    file with nicknames, by (source, -1): every entry citing the piece holds its words, and a
+    question that names the piece or the file by a nickname is rewritten to its word. (Pieces
+    nobody named cost the index nothing.)"""
+    keys = [(name, -1) for name, source in base.sources.items() if source.nicknames]
+    keys += [
+        (name, p.start)
         for name, source in base.sources.items()
-        for key in ((name, -1), *((name, p.start) for p in source.pieces))
+        for p in source.pieces
+        if p.nicknames
     ]
     if len(keys) >= 36 ** (STEM_LENGTH - 2):
         raise ValueError(f"{len(keys)} pieces and files: more than piece words can number")
@@ -351,8 +354,8 @@ def _source_words(
     """The words naming where `citation` stands: its piece's outlet, aliases and own word."""
     piece = sources[citation.source].piece_at(citation.start)
     outlet = "" if piece.outlet == UNKNOWN_OUTLET else piece.outlet
-    whole = tokens[citation.source, -1]
-    return " ".join([outlet, *piece.aliases, tokens[citation.source, piece.start], whole])
+    own = [tokens.get((citation.source, at), "") for at in (piece.start, -1)]
+    return " ".join([outlet, *piece.aliases, *own])
 
 
 def _heading_of(
@@ -656,11 +659,8 @@ class Index:
     def names_piece_of(self, query: Query, citation: Citation) -> bool:
         """Whether `query` names the piece `citation` stands in, or its file, by a nickname."""
         piece = self._sources[citation.source].piece_at(citation.start)
-        words = (
-            self._piece_words[citation.source, piece.start],
-            self._piece_words[citation.source, -1],
-        )
-        return any(w in query.stems for w in words)
+        own = [self._piece_words.get((citation.source, at)) for at in (piece.start, -1)]
+        return any(w in query.stems for w in own if w)
 
     def heading_of(self, citation: Citation) -> str:
         """The heading of the section `citation` stands in, or "": a question may name the
