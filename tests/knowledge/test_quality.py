@@ -54,7 +54,7 @@ FLOORS = {
     "tuning9.toml": (106, 45),
     "holdout6.toml": (101, 43),
     "tuning10.toml": (106, 45),
-    "holdout7.toml": (103, 44),
+    "holdout7.toml": (104, 44),
     "tuning11.toml": (106, 45),
     "tuning12.toml": (109, 45),
     "holdout8.toml": (102, 42),
@@ -76,7 +76,7 @@ FLOORS = {
     "tuning25.toml": (108, 45),
     "tuning26.toml": (110, 45),
     "tuning27.toml": (106, 45),
-    "tuning28.toml": (98, 43),
+    "tuning28.toml": (98, 44),
     "tuning29.toml": (107, 45),
     "tuning30.toml": (100, 45),
     "holdout12.toml": (101, 44),
@@ -85,12 +85,12 @@ FLOORS = {
     "tuning32.toml": (108, 43),
     "tuning33.toml": (102, 44),
     "tuning34.toml": (104, 44),
-    "tuning35.toml": (99, 45),
+    "tuning35.toml": (100, 45),
     "tuning36.toml": (106, 45),
     "tuning37.toml": (106, 45),
     "tuning38.toml": (108, 45),
-    "tuning39.toml": (93, 42),
-    "tuning40.toml": (106, 44),
+    "tuning39.toml": (102, 43),
+    "tuning40.toml": (108, 45),
 }
 
 
