@@ -78,6 +78,8 @@ LABELLED_SETS = (
     "tuning38.toml",
     "tuning39.toml",
     "tuning40.toml",
+    "tuning41.toml",
+    "tuning42.toml",
 )
 UNREAD = frozenset(
     {

@@ -91,6 +91,8 @@ FLOORS = {
     "tuning38.toml": (108, 45),
     "tuning39.toml": (102, 43),
     "tuning40.toml": (108, 45),
+    "tuning41.toml": (97, 44),
+    "tuning42.toml": (97, 42),
 }
 
 
