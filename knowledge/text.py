@@ -80,7 +80,7 @@ NEWSROOM = frozenset(
     carousel credit paragraph para bulletin forget forgot missed remember recall travelling
     traveling sounds context judging equally right tonight tomorrow tmrw file files rundown
     backgrounder handy numbered publish credits box episode episodes podcast podcasts pod
-    segment segments listeners listener voiceover
+    segment segments listeners listener voiceover thread threads channel dm pasting
     """.split()
     # Deadlines: "the Cameron quote for the 6pm package".
     + [f"{hour}{half}" for hour in range(1, 13) for half in ("am", "pm")]

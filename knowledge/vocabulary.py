@@ -113,6 +113,16 @@ class Vocabulary:
                     token, bucket, scorer=OSA.distance, score_cutoff=limit
                 ):
                     if plausible_typo(token, known):
-                        close.append((distance, self._rank[known], known))
-        # The closest word wins; among equally close ones, the most frequent.
-        return min(close)[2] if close else token
+                        close.append(
+                            (distance, not _undoubled(token, known), self._rank[known], known)
+                        )
+        # The closest word wins; among equally close ones, a doubled letter typed once ("realy"
+        # is "really" rather than "ready"), then the most frequent.
+        return min(close)[-1] if close else token
+
+
+def _undoubled(token: str, known: str) -> bool:
+    """Whether `token` is `known` with one of its doubled letters typed once."""
+    return len(known) == len(token) + 1 and any(
+        known[i] == known[i + 1] and known[:i] + known[i + 1 :] == token for i in range(len(token))
+    )

@@ -41,6 +41,14 @@ def test_longer_words_allow_one_edit() -> None:
     assert VOCABULARY.correct("sanctoins") == "sanctions"
 
 
+def test_a_doubled_letter_typed_once_beats_a_commoner_word_as_close() -> None:
+    # "ready" is as close to "realy" (one letter changed) and commoner, but a doubled letter
+    # typed once is the likelier slip.
+    vocabulary = Vocabulary(["ready", "really", "allies", "alias"])
+    assert vocabulary.correct("realy") == "really"
+    assert vocabulary.correct("alies") == "allies"
+
+
 def test_a_misspelt_possessive_without_its_apostrophe_is_read_as_the_name() -> None:
     vocabulary = Vocabulary(["ukraine", "lavrov"])
     assert vocabulary.correct("ukrianes") == "ukraine"  # a swap, then the possessive "s"
