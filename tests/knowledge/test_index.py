@@ -23,7 +23,7 @@ from knowledge.index import Index, _closeness_ceiling
 from knowledge.index_cache import cache_path, load_index
 from knowledge.models import FactBase
 from knowledge.text import NOT_TYPO_TARGETS, STOPWORDS, stem
-from knowledge.vocabulary import Vocabulary, plausible_typo
+from knowledge.vocabulary import Vocabulary, _undoubled, plausible_typo
 from tests.conftest import DATA
 
 LABELLED = [q.text for path in sorted(DATA.glob("*.toml")) for q in load_questions(path)]
@@ -209,13 +209,13 @@ def _nearest_by_scanning(vocabulary: Vocabulary, token: str) -> str:
     else:
         choices, limit = vocabulary.ranked, 1 if len(token) <= 8 else 2
     close = [
-        (distance, rank, known)
+        (distance, not _undoubled(token, known), rank, known)
         for known, distance, rank in process.extract_iter(
             token, choices, scorer=OSA.distance, score_cutoff=limit
         )
         if plausible_typo(token, known)
     ]
-    return min(close)[2] if close else token
+    return min(close)[-1] if close else token
 
 
 def test_bucketed_typo_correction_equals_scanning_the_vocabulary(index: Index) -> None:
