@@ -84,14 +84,14 @@ class Vocabulary:
         `correct` makes once its rules for short and everyday words have not decided)."""
         if len(token) == 4:
             close = [
-                (distance, rank, known)
+                (distance, not _undoubled(token, known), rank, known)
                 for known, distance, rank in process.extract_iter(
                     token, self._stopwords, scorer=OSA.distance, score_cutoff=1
                 )
                 if plausible_typo(token, known)
             ]
             if close:
-                return min(close)[2]
+                return min(close)[-1]
             swapped = [token[:i] + token[i + 1] + token[i] + token[i + 2 :] for i in range(3)]
             doubled = [token[: i + 1] + token[i:] for i in range(4)]
             dropped = [
