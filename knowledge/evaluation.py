@@ -70,6 +70,8 @@ LABELLED_SETS = (
     "holdout13.toml",
     "tuning31.toml",
     "tuning32.toml",
+    "holdout14.toml",
+    "holdout15.toml",
     "tuning33.toml",
     "tuning34.toml",
     "tuning35.toml",
@@ -94,6 +96,8 @@ UNREAD = frozenset(
         "holdout11.toml",
         "holdout12.toml",
         "holdout13.toml",
+        "holdout14.toml",
+        "holdout15.toml",
     }
 )
 
