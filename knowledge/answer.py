@@ -223,14 +223,15 @@ class Answerer:
                     others.append(first)
                     quoted.add(first.source)
             citations = [citations[0], *others, *citations[1:]]
-        for hit in [] if compared else hits[1:]:
-            if len(citations) > MAX_SUPPORTING or hit.score < best.score - SUPPORT_MARGIN:
-                break
-            if hit.score < ANSWER_THRESHOLD:
-                break
-            if hit.kind == "unanswered":
-                continue
-            citations.extend(self._citations(hit, query))
+        else:
+            for hit in hits[1:]:
+                if len(citations) > MAX_SUPPORTING or hit.score < best.score - SUPPORT_MARGIN:
+                    break
+                if hit.score < ANSWER_THRESHOLD:
+                    break
+                if hit.kind == "unanswered":
+                    continue
+                citations.extend(self._citations(hit, query))
         unique = _dedupe(citations)[: 1 + MAX_SUPPORTING]
         return Answer(
             question=question,
