@@ -230,18 +230,35 @@ def last_question(question: str) -> str | None:
     return last
 
 
-def question_before_remark(question: str) -> str | None:
-    """The question a message opens with when only a remark follows it ("who said it? need the
-    attribution for the caption"), or None."""
+def _first_question(question: str) -> tuple[str, str] | None:
+    """The question a message opens with (up to its first question marks, unwrapped, spaces
+    folded, ending in "?") and the rest, or None when no words stand before a question mark."""
     # Slack markup first, so that a "?" in a link's address is no question mark.
     text = strip_emoji_codes(strip_slack_markup(question)).strip()
     head, marks, tail = _FIRST_MARKS.split(text, maxsplit=1) if "?" in text else (text, "", "")
     head = head.strip().strip(_WRAPPING).strip()
-    if not marks or not head or "?" in tail or not tail.strip(" !.:" + _WRAPPING):
+    if not marks or not head:
+        return None
+    return " ".join(head.split()) + "?", tail
+
+
+def _says_something(text: str) -> bool:
+    """Whether `text` holds more than punctuation and wrapping markup."""
+    return bool(text.strip(" !.:" + _WRAPPING))
+
+
+def question_before_remark(question: str) -> str | None:
+    """The question a message opens with when only a remark follows it ("who said it? need the
+    attribution for the caption"), or None."""
+    split = _first_question(question)
+    if split is None:
+        return None
+    head, tail = split
+    if "?" in tail or not _says_something(tail):
         return None
     if _SECOND_QUESTION.match(tail):
         return None  # a second question without its question mark
-    return " ".join(head.split()) + "?"
+    return head
 
 
 # How many words of a follow-up question may stand before the word that points back.
@@ -252,18 +269,18 @@ _MARKS = re.compile(r"\?[?!]*")
 def question_before_follow_up(question: str) -> tuple[str, str] | None:
     """The question a message opens with, and what follows it, when that is only questions
     that point back at it ("who called the demands unrealistic? was it Putin?")."""
-    text = strip_emoji_codes(strip_slack_markup(question)).strip()
-    head, marks, tail = _FIRST_MARKS.split(text, maxsplit=1) if "?" in text else (text, "", "")
-    head = head.strip().strip(_WRAPPING).strip()
+    split = _first_question(question)
+    if split is None:
+        return None
+    head, tail = split
     *asked, last = _MARKS.split(tail)
-    unmarked = last.strip(" !.:" + _WRAPPING)
-    if unmarked and not _SECOND_QUESTION.match(last):
+    if _says_something(last) and not _SECOND_QUESTION.match(last):
         return None  # a remark ("need it for the caption"): see `question_before_remark`
-    follow_ups = [q for q in (*asked, last) if q.strip(" !.:" + _WRAPPING)]
-    if not marks or not head or not follow_ups:
+    follow_ups = [q for q in (*asked, last) if _says_something(q)]
+    if not follow_ups:
         return None
     for follow_up in follow_ups:
         opening = " ".join(follow_up.split()[:_FOLLOW_UP_OPENING])
         if not _POINTS_BACK.search(opening):
             return None
-    return " ".join(head.split()) + "?", " ".join(tail.split())
+    return head, " ".join(tail.split())
