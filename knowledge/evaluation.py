@@ -82,6 +82,8 @@ LABELLED_SETS = (
     "tuning40.toml",
     "tuning41.toml",
     "tuning42.toml",
+    "tuning43.toml",
+    "tuning44.toml",
 )
 UNREAD = frozenset(
     {

@@ -93,6 +93,8 @@ FLOORS = {
     "tuning40.toml": (108, 45),
     "tuning41.toml": (105, 45),
     "tuning42.toml": (106, 44),
+    "tuning43.toml": (94, 44),
+    "tuning44.toml": (91, 43),
     "holdout14.toml": (104, 43),
     "holdout15.toml": (97, 43),
 }
