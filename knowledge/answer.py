@@ -7,6 +7,7 @@ Every excerpt in an answer is a verbatim slice of its source file.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -46,6 +47,12 @@ REASON_MARGIN = 15.0
 REASON_RELEVANCE = 0.4
 CLOSE_REASON_RELEVANCE = 0.9
 MAX_SUGGESTIONS = 3
+# A question asking for a quote ("the exact Lavrov quote from the TASS interview") is answered
+# with the best fact whose first excerpt quotes someone, over a better match that only reports
+# (the line saying Lavrov spoke to TASS), if it is at most QUOTE_MARGIN points behind.
+QUOTE_MARGIN = 30.0
+# An opening quotation mark followed by a few words of speech.
+_QUOTING = re.compile(r'[“"][^“”"]{12,}')
 # A question comparing the articles may be covered by this many of the best facts together, if
 # the best of them scores at least this much on its own (see `Answerer._covered_together`).
 COMPARED_FACTS = 3
@@ -210,6 +217,8 @@ class Answerer:
         # Whether to answer is judged on the best match; which fact leads may still change.
         if kind is Wants.REASON:
             hits = self._reasons_first(hits, query)
+        elif "quote" in query.text.split():
+            hits = self._quotes_first(hits)
         lead = hits[0]
         citations = self._citations(lead, query)
         if compared:
@@ -280,6 +289,15 @@ class Answerer:
             if relevance >= CLOSE_REASON_RELEVANCE or (
                 relevance >= REASON_RELEVANCE and behind <= REASON_MARGIN
             ):
+                return [hit, *hits[:at], *hits[at + 1 :]]
+        return hits
+
+    def _quotes_first(self, hits: list[Hit]) -> list[Hit]:
+        """`hits` with the best fact that quotes someone moved first."""
+        for at, hit in enumerate(hits):
+            if hits[0].score - hit.score > QUOTE_MARGIN:
+                break
+            if hit.kind != "unanswered" and _QUOTING.search(self._excerpts(hit)[0]):
                 return [hit, *hits[:at], *hits[at + 1 :]]
         return hits
 

@@ -132,6 +132,15 @@ def test_a_why_question_gets_the_fact_that_gives_the_reason(answerer: Answerer) 
         assert answer.answered and answer.citations[0].fact_id == "russia-why-rejected", question
 
 
+def test_a_question_asking_for_a_quote_gets_the_fact_that_quotes(answerer: Answerer) -> None:
+    # The line that Lavrov spoke to TASS matches these words best, but quotes nobody.
+    reported = answerer.answer("what did lavrov tell the tass interview")
+    assert reported.answered and reported.citations[0].fact_id == "outlet-tass"
+    quoted = answerer.answer("can u pull the exact lavrov quote from the tass interview?")
+    assert quoted.answered
+    assert quoted.citations[0].excerpt.startswith("He emphasized, “We have always been")
+
+
 def test_a_question_wanting_a_month_is_not_answered_with_a_year(answerer: Answerer) -> None:
     assert answerer.answer("when will the 2024 counteroffensive start?").answered
     assert not answerer.answer("what month will the 2024 counteroffensive start?").answered
