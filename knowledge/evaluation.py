@@ -84,6 +84,8 @@ LABELLED_SETS = (
     "tuning42.toml",
     "tuning43.toml",
     "tuning44.toml",
+    "tuning45.toml",
+    "tuning46.toml",
 )
 UNREAD = frozenset(
     {

@@ -95,6 +95,8 @@ FLOORS = {
     "tuning42.toml": (106, 44),
     "tuning43.toml": (94, 44),
     "tuning44.toml": (92, 43),
+    "tuning45.toml": (98, 44),
+    "tuning46.toml": (91, 43),
     "holdout14.toml": (104, 43),
     "holdout15.toml": (97, 43),
 }
