@@ -80,7 +80,11 @@ NEWSROOM = frozenset(
     carousel credit paragraph para bulletin forget forgot missed remember recall travelling
     traveling sounds context judging equally right tonight tomorrow tmrw file files rundown
     backgrounder handy numbered publish credits box episode episodes podcast podcasts pod
-    segment segments listeners listener voiceover thread threads channel dm pasting
+    segment segments listeners listener voiceover thread threads channel dm pasting blog blogs
+    blogpost tweet tweets post posts angle angles chyron slug kicker subhead standfirst rewrite
+    factbox liveblog alert insta instagram tiktok twitter facebook linkedin reel reels video clip
+    edition print online web meeting slide slides deck presentation brief memo email mail
+    audience viewers readers reader dek tagline subtitle
     """.split()
     # Deadlines: "the Cameron quote for the 6pm package".
     + [f"{hour}{half}" for hour in range(1, 13) for half in ("am", "pm")]

@@ -239,6 +239,8 @@ def test_an_unknown_word_meets_only_inflections_of_known_ones(answerer: Answerer
         ("can someone pull the Cameron quote for the carousel? :pray:", "cameron-quote"),
         ("sanity check: the Macron quote for the bulletin, right?", "macron-quote"),
         ("the Stoltenberg quote for the 6pm social card pls", "stoltenberg-quote"),
+        ("*Macron* quote pls, need it verbatim for the blog post", "macron-quote"),
+        ("what's the global economy angle in the petrov interview", "consequences-ukraine-economy"),
     ],
 )
 def test_filler_around_a_question_weighs_nothing(
