@@ -114,6 +114,15 @@ _OPENERS = (("can", "you"), ("could", "you"), ("do", "you", "know"), ("any", "id
 _MARKUP = re.compile(r"<[^<>]*>")
 
 
+# A "when" clause that sets the scene ("When the Kremlin talks about X, what ...?"), not a "when"
+# that asks ("when did ..."), before the question proper after a comma.
+_WHEN_CLAUSE = re.compile(
+    r"\bwhen\s+(?!(?:did|does|do|is|are|was|were|will|would|can|could|has|have|had|should)\b)"
+    r"[^,?]+,\s*(?=(?:what|who|whom|whose|why|how|which|where|is|are|does|do|did)\b)",
+    re.I,
+)
+
+
 def wants(question: str) -> Wants:
     """The kind of answer `question` asks for, judged from how it opens (and, for a
     measurement, from the units it is asked in)."""
@@ -128,6 +137,11 @@ def wants(question: str) -> Wants:
             if tuple(tokens[: len(opener)]) == opener:
                 tokens, stripped = tokens[len(opener) :], True
     head = tuple(tokens[:2])
+    clause = _WHEN_CLAUSE.search(question) if head[:1] == ("when",) else None
+    if clause:
+        # "When the Kremlin talks about X, what does it mean?": the time is the setting, and
+        # the question proper comes after the comma.
+        return wants(question[clause.end() :])
     if head in _DAY_PHRASES or (head[:1] == ("on",) and tuple(tokens[1:3]) in _DAY_PHRASES):
         return Wants.DAY
     if head[:1] == ("when",) or head in _TIME_PHRASES:

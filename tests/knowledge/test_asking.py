@@ -38,6 +38,12 @@ from knowledge.asking import (
         ("how far apart are the two sides", Wants.ANYTHING),
         ("How did Trump respond when Moscow rejected it?", Wants.ANYTHING),
         ("who rejected the plan", Wants.ANYTHING),
+        # A "when" clause sets the scene; the question proper comes after the comma.
+        ("When the Kremlin talks about security interests, what does it mean?", Wants.ANYTHING),
+        ("when lavrov spoke to tass, did he mention trump?", Wants.ANYTHING),
+        ("when did the referendums happen, what year?", Wants.TIME),
+        ("When will the ceasefire, if agreed, start?", Wants.TIME),
+        ("when, per the article, did the referendums happen?", Wants.TIME),
     ],
 )
 def test_what_a_question_asks_for(question: str, kind: Wants) -> None:
