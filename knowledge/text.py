@@ -84,7 +84,8 @@ NEWSROOM = frozenset(
     blogpost tweet tweets post posts angle angles chyron slug kicker subhead standfirst rewrite
     factbox liveblog alert insta instagram tiktok twitter facebook linkedin reel reels video clip
     edition print online web meeting slide slides deck presentation brief memo email mail
-    audience viewers readers reader dek tagline subtitle
+    audience viewers readers reader dek tagline subtitle copy spellings spelt lowercase uppercase
+    capitalised capitalized typo typos card cards
     """.split()
     # Deadlines: "the Cameron quote for the 6pm package".
     + [f"{hour}{half}" for hour in range(1, 13) for half in ("am", "pm")]
