@@ -80,7 +80,7 @@ FLOORS = {
     "tuning29.toml": (107, 45),
     "tuning30.toml": (101, 45),
     "holdout12.toml": (102, 44),
-    "holdout13.toml": (101, 43),
+    "holdout13.toml": (102, 43),
     "tuning31.toml": (109, 44),
     "tuning32.toml": (108, 43),
     "tuning33.toml": (102, 44),
@@ -94,10 +94,10 @@ FLOORS = {
     "tuning41.toml": (106, 45),
     "tuning42.toml": (106, 44),
     "tuning43.toml": (102, 45),
-    "tuning44.toml": (100, 43),
+    "tuning44.toml": (101, 43),
     "tuning45.toml": (98, 44),
-    "tuning46.toml": (92, 43),
-    "holdout14.toml": (104, 43),
+    "tuning46.toml": (94, 43),
+    "holdout14.toml": (105, 43),
     "holdout15.toml": (97, 43),
 }
 
