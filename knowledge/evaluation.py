@@ -86,6 +86,8 @@ LABELLED_SETS = (
     "tuning44.toml",
     "tuning45.toml",
     "tuning46.toml",
+    "tuning47.toml",
+    "tuning48.toml",
 )
 UNREAD = frozenset(
     {
