@@ -97,8 +97,8 @@ FLOORS = {
     "tuning44.toml": (101, 43),
     "tuning45.toml": (105, 45),
     "tuning46.toml": (98, 44),
-    "tuning47.toml": (100, 43),
-    "tuning48.toml": (97, 45),
+    "tuning47.toml": (107, 44),
+    "tuning48.toml": (103, 45),
     "holdout14.toml": (105, 43),
     "holdout15.toml": (97, 43),
 }
