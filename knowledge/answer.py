@@ -153,7 +153,7 @@ class Answerer:
         """The answer to `question`; `also_asked` are more words that count as asked (those of
         the whole message when `question` is part of it, as for a `retry`)."""
         query, hits = self.index.search(question, limit=8)
-        if kind_only(query.stems):
+        if kind_only(query.stems) or query.everyday:
             # "what time is standup tomorrow": with the chatter gone, only the kind of answer
             # wanted is left, and no topic to look it up for.
             hits = []

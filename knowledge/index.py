@@ -136,6 +136,8 @@ class Query:
     weights: tuple[float, ...]
     related: tuple[tuple[str, ...], ...]
     corrected: tuple[tuple[str, str], ...]
+    # Whether every content word is an everyday one ("is standup moved?"): no topic to look up.
+    everyday: bool = False
 
 
 class _Best:
@@ -676,23 +678,41 @@ class Index:
         return self._vocabulary.correct(token)
 
     def _related(self, s: str) -> tuple[str, ...]:
-        """Indexed stems equal to `s` or, for an unseen stem, the same word with an ending
-        ("warn" ~ "warnin", "annex" ~ "annexe"), so that inflections the stemmer missed still
-        meet; "media" and "mediat" differ by more than an ending and stay apart."""
-        if s in self._stem_ids or len(s) < 4:
+        """Indexed stems equal to `s` or the same word with an ending ("warn" ~ "warnin",
+        "annex" ~ "annexe"), or with another inflection ("doubts" ~ "doubti"), so that the forms
+        the stemmer keeps apart still meet; "media" and "mediat" differ by more than an ending,
+        and "moved" and "movement" by more than an inflection, and stay apart."""
+        if len(s) < 4:
             return (s,)
-        related = [
-            s[:n]
-            for n in range(4, len(s))
-            if s[:n] in self._stem_ids and _is_ending(s[:n], s[n:], cut=len(s) >= STEM_LENGTH)
-        ]
-        at = bisect.bisect_left(self._stems_sorted, s)
-        while at < len(self._stems_sorted) and self._stems_sorted[at].startswith(s):
+        cut = len(s) >= STEM_LENGTH
+        if s in self._stem_ids:
+            related = [s, *self._extensions(s, _INFLECTIONS)]
+        else:
+            related = [
+                s[:n]
+                for n in range(4, len(s))
+                if s[:n] in self._stem_ids and _is_ending(s[:n], s[n:], cut=cut)
+            ]
+            related += self._extensions(s, _ENDINGS)
+        # The same word inflected otherwise: "doubting" (stem "doubti") is "doubt" + "ing", so it
+        # meets "doubts" and "doubted".
+        for n in range(4, len(s)):
+            if _is_ending(s[:n], s[n:], cut=cut, endings=_INFLECTIONS):
+                related += ([s[:n]] if s[:n] in self._stem_ids else []) + self._extensions(
+                    s[:n], _INFLECTIONS
+                )
+        return tuple(dict.fromkeys(related)) or (s,)
+
+    def _extensions(self, base: str, endings: tuple[str, ...]) -> list[str]:
+        """Indexed stems that are `base` with one of `endings`."""
+        found = []
+        at = bisect.bisect_right(self._stems_sorted, base)
+        while at < len(self._stems_sorted) and self._stems_sorted[at].startswith(base):
             known = self._stems_sorted[at]
-            if _is_ending(s, known[len(s) :], cut=len(known) >= STEM_LENGTH):
-                related.append(known)
+            if _is_ending(base, known[len(base) :], len(known) >= STEM_LENGTH, endings):
+                found.append(known)
             at += 1
-        return tuple(related) or (s,)
+        return found
 
     def _idf_of(self, s: str) -> float | None:
         stem_id = self._stem_ids.get(s)
@@ -723,7 +743,8 @@ class Index:
             * (GENERIC_FACTOR if generic[s] or s in self._subject else 1.0)
             for s, rel in zip(stems, related, strict=True)
         )
-        return Query(" ".join(tokens), stems, weights, related, corrections)
+        everyday = bool(generic) and all(generic.values())
+        return Query(" ".join(tokens), stems, weights, related, corrections, everyday)
 
     def search(self, question: str, limit: int = 5) -> tuple[Query, list[Hit]]:
         """The best `limit` entries for `question`, best first (ties broken by key)."""
@@ -1122,9 +1143,10 @@ class Index:
 
 # Inflections and common suffixes; a stem is cut short, so the start of one counts.
 _ENDINGS = ("s", "es", "ed", "ing", "er", "ers", "ly", "ation", "ion", "ment", "al")
+_INFLECTIONS = ("s", "es", "ed", "ing")
 
 
-def _is_ending(base: str, rest: str, cut: bool) -> bool:
+def _is_ending(base: str, rest: str, cut: bool, endings: tuple[str, ...] = _ENDINGS) -> bool:
     """Whether `rest` is an ending that may follow `base`, its last letter doubled or not
     ("plan" + "ned"), or "d", "r" or "s" after an "e" ("argue" + "d"). When the longer stem was
     `cut` short by the stemmer, the start of an ending will do ("warn" + "in")."""
@@ -1132,7 +1154,7 @@ def _is_ending(base: str, rest: str, cut: bool) -> bool:
         rest = rest[1:]
     if base.endswith("e") and rest in ("d", "r", "s"):
         return True
-    return any(ending.startswith(rest) if cut else ending == rest for ending in _ENDINGS)
+    return any(ending.startswith(rest) if cut else ending == rest for ending in endings)
 
 
 def _ceiling(

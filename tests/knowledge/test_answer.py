@@ -227,6 +227,13 @@ def test_an_unknown_word_meets_only_inflections_of_known_ones(answerer: Answerer
     assert answerer.answer("what is planned for crimea and donbas?").answered
 
 
+def test_other_inflections_of_a_word_meet(answerer: Answerer) -> None:
+    # The articles say "doubts"; the stemmer keeps "doubt", "doubted" and "doubting" apart.
+    for question in ("zelensky doubt", "what is zelensky doubting?", "what has zelensky doubted"):
+        answer = answerer.answer(question)
+        assert answer.answered and answer.citations[0].fact_id == "zelenskyy-doubts", question
+
+
 @pytest.mark.parametrize(
     ("question", "fact_id"),
     [
@@ -342,6 +349,8 @@ def test_a_question_left_with_only_the_kind_of_answer_it_wants_is_declined(
     for question in ("what time is standup tomorrow", "what year?"):
         answer = answerer.answer(question)
         assert not answer.answered and answer.suggestions, question
+    # Nor is a question whose words are all everyday ones: "moved" names no topic.
+    assert not answerer.answer("<!here> is standup moved to 10:30 tomorrow? :coffee:").answered
     # With a topic beside it, "time" is a word like any other.
     assert answerer.answer("how much time does ukraine have to join nato").answered
 
