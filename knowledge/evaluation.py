@@ -88,6 +88,8 @@ LABELLED_SETS = (
     "tuning46.toml",
     "tuning47.toml",
     "tuning48.toml",
+    "tuning49.toml",
+    "tuning50.toml",
 )
 UNREAD = frozenset(
     {

@@ -99,6 +99,8 @@ FLOORS = {
     "tuning46.toml": (98, 44),
     "tuning47.toml": (107, 44),
     "tuning48.toml": (104, 45),
+    "tuning49.toml": (99, 42),
+    "tuning50.toml": (103, 44),
     "holdout14.toml": (105, 43),
     "holdout15.toml": (97, 43),
 }
