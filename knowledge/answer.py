@@ -47,12 +47,17 @@ REASON_MARGIN = 15.0
 REASON_RELEVANCE = 0.4
 CLOSE_REASON_RELEVANCE = 0.9
 MAX_SUGGESTIONS = 3
+# A question of everyday words only is answered if it matches this well (see `Answerer._answer`).
+EVERYDAY_MATCH = 90.0
 # A question asking for a quote ("the exact Lavrov quote from the TASS interview") is answered
-# with the best fact whose first excerpt quotes someone, over a better match that only reports
-# (the line saying Lavrov spoke to TASS), if it is at most QUOTE_MARGIN points behind.
+# with the best fact whose lead excerpt quotes someone, over a better match that only reports
+# (the line saying Lavrov spoke to TASS), if it is at most QUOTE_MARGIN points behind. Only the
+# question's own words ask for a quote: "pull the plan terms" does not.
 QUOTE_MARGIN = 30.0
-# An opening quotation mark followed by a few words of speech.
-_QUOTING = re.compile(r'[“"][^“”"]{12,}')
+_ASKS_FOR_QUOTE = re.compile(r"\b(?:quotes?|verbatim|word for word|exact words)\b", re.I)
+# Speech in quotation marks: three words or more, so a scare-quoted term (“unrealistic,”,
+# “security interests”) is no quote.
+_QUOTING = re.compile(r'[“"][^“”"\s]+\s[^“”"]*\s[^“”"]*[”"]')
 # A question comparing the articles may be covered by this many of the best facts together, if
 # the best of them scores at least this much on its own (see `Answerer._covered_together`).
 COMPARED_FACTS = 3
@@ -153,9 +158,13 @@ class Answerer:
         """The answer to `question`; `also_asked` are more words that count as asked (those of
         the whole message when `question` is part of it, as for a `retry`)."""
         query, hits = self.index.search(question, limit=8)
-        if kind_only(query.stems) or query.everyday:
+        if kind_only(query.stems) or (
+            query.everyday and (not hits or hits[0].score < EVERYDAY_MATCH)
+        ):
             # "what time is standup tomorrow": with the chatter gone, only the kind of answer
-            # wanted is left, and no topic to look it up for.
+            # wanted is left, and no topic to look it up for. Likewise "is standup moved to
+            # 10:30?", whose words are all everyday ones, unless they are nearly what a fact is
+            # asked with ("what's at stake?").
             hits = []
         # The question as read (typos corrected, aliases applied) must use a required word.
         asked = set(query.text.split()) | also_asked
@@ -217,8 +226,8 @@ class Answerer:
         # Whether to answer is judged on the best match; which fact leads may still change.
         if kind is Wants.REASON:
             hits = self._reasons_first(hits, query)
-        elif "quote" in query.text.split():
-            hits = self._quotes_first(hits)
+        elif _ASKS_FOR_QUOTE.search(question):
+            hits = self._quotes_first(hits, query)
         lead = hits[0]
         citations = self._citations(lead, query)
         if compared:
@@ -292,12 +301,12 @@ class Answerer:
                 return [hit, *hits[:at], *hits[at + 1 :]]
         return hits
 
-    def _quotes_first(self, hits: list[Hit]) -> list[Hit]:
-        """`hits` with the best fact that quotes someone moved first."""
+    def _quotes_first(self, hits: list[Hit], query: Query) -> list[Hit]:
+        """`hits` with the best fact whose lead excerpt quotes someone moved first."""
         for at, hit in enumerate(hits):
             if hits[0].score - hit.score > QUOTE_MARGIN:
                 break
-            if hit.kind != "unanswered" and _QUOTING.search(self._excerpts(hit)[0]):
+            if hit.kind != "unanswered" and _QUOTING.search(self._citations(hit, query)[0].excerpt):
                 return [hit, *hits[:at], *hits[at + 1 :]]
         return hits
 

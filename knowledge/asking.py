@@ -115,17 +115,23 @@ _MARKUP = re.compile(r"<[^<>]*>")
 
 
 # A "when" clause that sets the scene ("When the Kremlin talks about X, what ...?"), not a "when"
-# that asks ("when did ..."), before the question proper after a comma.
+# that asks ("when did ...", "when exactly ...", "when in 2024 ..."), before the question proper
+# after a comma. Matched only where the question's first "when" stands.
 _WHEN_CLAUSE = re.compile(
-    r"\bwhen\s+(?!(?:did|does|do|is|are|was|were|will|would|can|could|has|have|had|should)\b)"
-    r"[^,?]+,\s*(?=(?:what|who|whom|whose|why|how|which|where|is|are|does|do|did)\b)",
+    r"when\s+(?!(?:did|does|do|is|are|was|were|will|would|can|could|has|have|had|should"
+    r"|exactly|roughly|about|around|approximately|in|on|next|then)\b)"
+    r"[^\s,?][^,?]*,\s*(?=(?:what|who|whom|whose|why|how|which|where|is|are|does|do|did)\b)",
     re.I,
 )
+_WHEN = re.compile(r"\bwhen\b", re.I)
+# How much of a question is read for what it asks: a huge message is no question.
+_MAX_CHARS = 1000
 
 
 def wants(question: str) -> Wants:
     """The kind of answer `question` asks for, judged from how it opens (and, for a
     measurement, from the units it is asked in)."""
+    question = question[:_MAX_CHARS]
     # "what % of ..." asks for a number as much as "what percent of ..." does.
     tokens = words(strip_emoji_codes(_MARKUP.sub(" ", question)).replace("%", " percent "))
     stripped = True
@@ -137,7 +143,8 @@ def wants(question: str) -> Wants:
             if tuple(tokens[: len(opener)]) == opener:
                 tokens, stripped = tokens[len(opener) :], True
     head = tuple(tokens[:2])
-    clause = _WHEN_CLAUSE.search(question) if head[:1] == ("when",) else None
+    first_when = _WHEN.search(question) if head[:1] == ("when",) else None
+    clause = _WHEN_CLAUSE.match(question, first_when.start()) if first_when else None
     if clause:
         # "When the Kremlin talks about X, what does it mean?": the time is the setting, and
         # the question proper comes after the comma.

@@ -679,9 +679,10 @@ class Index:
 
     def _related(self, s: str) -> tuple[str, ...]:
         """Indexed stems equal to `s` or the same word with an ending ("warn" ~ "warnin",
-        "annex" ~ "annexe"), or with another inflection ("doubts" ~ "doubti"), so that the forms
-        the stemmer keeps apart still meet; "media" and "mediat" differ by more than an ending,
-        and "moved" and "movement" by more than an inflection, and stay apart."""
+        "annex" ~ "annexe"), or an indexed word with another inflection ("doubts" ~ "doubti"),
+        so that the forms the stemmer keeps apart still meet. A word with a derived ending is
+        another word ("moved" and "movement", "care" and "career"), and so is one that shares
+        only letters that are not a word of the fact base ("secure" and "security")."""
         if len(s) < 4:
             return (s,)
         cut = len(s) >= STEM_LENGTH
@@ -697,10 +698,9 @@ class Index:
         # The same word inflected otherwise: "doubting" (stem "doubti") is "doubt" + "ing", so it
         # meets "doubts" and "doubted".
         for n in range(4, len(s)):
-            if _is_ending(s[:n], s[n:], cut=cut, endings=_INFLECTIONS):
-                related += ([s[:n]] if s[:n] in self._stem_ids else []) + self._extensions(
-                    s[:n], _INFLECTIONS
-                )
+            base = s[:n]
+            if base in self._stem_ids and _is_ending(base, s[n:], cut=cut, endings=_INFLECTIONS):
+                related += [base, *self._extensions(base, _INFLECTIONS)]
         return tuple(dict.fromkeys(related)) or (s,)
 
     def _extensions(self, base: str, endings: tuple[str, ...]) -> list[str]:
@@ -1147,12 +1147,13 @@ _INFLECTIONS = ("s", "es", "ed", "ing")
 
 
 def _is_ending(base: str, rest: str, cut: bool, endings: tuple[str, ...] = _ENDINGS) -> bool:
-    """Whether `rest` is an ending that may follow `base`, its last letter doubled or not
-    ("plan" + "ned"), or "d", "r" or "s" after an "e" ("argue" + "d"). When the longer stem was
-    `cut` short by the stemmer, the start of an ending will do ("warn" + "in")."""
+    """Whether `rest` is one of `endings` that may follow `base`, its last letter doubled or not
+    ("plan" + "ned"), or "d", "s" or (not an inflection) "r" after an "e" ("argue" + "d"). When
+    the longer stem was `cut` short by the stemmer, the start of an ending will do ("warn" +
+    "in")."""
     if rest[:1] == base[-1:] and len(rest) > 1:
         rest = rest[1:]
-    if base.endswith("e") and rest in ("d", "r", "s"):
+    if base.endswith("e") and rest in (("d", "r", "s") if endings is _ENDINGS else ("d", "s")):
         return True
     return any(ending.startswith(rest) if cut else ending == rest for ending in endings)
 

@@ -83,7 +83,7 @@ NEWSROOM = frozenset(
     segment segments listeners listener voiceover thread threads channel dm pasting blog blogs
     blogpost tweet tweets post posts angle angles chyron slug kicker subhead standfirst rewrite
     factbox liveblog alert insta instagram tiktok twitter facebook linkedin reel reels video clip
-    edition print online web meeting slide slides deck presentation brief memo email mail
+    edition print online web slide slides deck presentation memo email mail
     audience viewers readers reader dek tagline subtitle copy spellings spelt lowercase uppercase
     capitalised capitalized typo typos card cards
     """.split()

@@ -139,6 +139,9 @@ def test_a_question_asking_for_a_quote_gets_the_fact_that_quotes(answerer: Answe
     quoted = answerer.answer("can u pull the exact lavrov quote from the tass interview?")
     assert quoted.answered
     assert quoted.citations[0].excerpt.startswith("He emphasized, “We have always been")
+    # "pull the ..." asks for the passage, not for a quote; a scare-quoted word is no quote.
+    terms = answerer.answer("can u pull the plan terms")
+    assert terms.answered and terms.citations[0].fact_id == "plan-terms-both-versions"
 
 
 def test_a_question_wanting_a_month_is_not_answered_with_a_year(answerer: Answerer) -> None:
@@ -232,6 +235,11 @@ def test_other_inflections_of_a_word_meet(answerer: Answerer) -> None:
     for question in ("zelensky doubt", "what is zelensky doubting?", "what has zelensky doubted"):
         answer = answerer.answer(question)
         assert answer.answered and answer.citations[0].fact_id == "zelenskyy-doubts", question
+    # Words that only share letters stay apart: "states" is not "stated", "concede" is not
+    # "concerns", "impose" is not "impossible".
+    assert not answerer.answer("what did the states propose?").answered
+    conceded = answerer.answer("did russia concede anything?")
+    assert not conceded.answered or conceded.citations[0].fact_id != "allies-key-concerns"
 
 
 @pytest.mark.parametrize(
@@ -349,8 +357,11 @@ def test_a_question_left_with_only_the_kind_of_answer_it_wants_is_declined(
     for question in ("what time is standup tomorrow", "what year?"):
         answer = answerer.answer(question)
         assert not answer.answered and answer.suggestions, question
-    # Nor is a question whose words are all everyday ones: "moved" names no topic.
+    # Nor is a question whose words are all everyday ones: "moved" names no topic...
     assert not answerer.answer("<!here> is standup moved to 10:30 tomorrow? :coffee:").answered
+    # ... unless they are nearly what a fact is asked with.
+    for question in ("what's at stake?", "what can I ask you?", "what's the forecast?"):
+        assert answerer.answer(question).answered, question
     # With a topic beside it, "time" is a word like any other.
     assert answerer.answer("how much time does ukraine have to join nato").answered
 

@@ -44,6 +44,10 @@ from knowledge.asking import (
         ("when did the referendums happen, what year?", Wants.TIME),
         ("When will the ceasefire, if agreed, start?", Wants.TIME),
         ("when, per the article, did the referendums happen?", Wants.TIME),
+        ("When exactly did Lavrov give the interview, who asked?", Wants.TIME),
+        ("When in 2024 will talks start, does anyone know?", Wants.TIME),
+        # Only the question's first "when" can set the scene.
+        ("When did Lavrov speak to TASS when Trump, who had won, was in?", Wants.TIME),
     ],
 )
 def test_what_a_question_asks_for(question: str, kind: Wants) -> None:

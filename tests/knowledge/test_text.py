@@ -1,4 +1,5 @@
 from knowledge.text import (
+    NEWSROOM,
     STOPWORDS,
     AliasMap,
     fold,
@@ -6,6 +7,7 @@ from knowledge.text import (
     strip_slack_markup,
     words,
 )
+from tests.conftest import SEEDS
 
 
 def test_slack_markup_keeps_only_readable_labels() -> None:
@@ -125,3 +127,10 @@ def test_a_plural_possessive_keeps_its_s() -> None:
 def test_question_words_of_every_kind_are_stop_words() -> None:
     for word in ("whose", "whatever", "whenever", "wherever", "whoever", "however", "either"):
         assert word in STOPWORDS, word
+
+
+def test_newsroom_chatter_is_no_word_of_the_articles() -> None:
+    # Chatter weighs nothing: a word the articles use would be unaskable.
+    for path in sorted(SEEDS.glob("*.txt")):
+        used = set(words(path.read_text(encoding="utf-8")))
+        assert not used & NEWSROOM, path.name
