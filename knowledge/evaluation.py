@@ -90,6 +90,8 @@ LABELLED_SETS = (
     "tuning48.toml",
     "tuning49.toml",
     "tuning50.toml",
+    "holdout16.toml",
+    "holdout17.toml",
 )
 UNREAD = frozenset(
     {
@@ -106,6 +108,8 @@ UNREAD = frozenset(
         "holdout13.toml",
         "holdout14.toml",
         "holdout15.toml",
+        "holdout16.toml",
+        "holdout17.toml",
     }
 )
 

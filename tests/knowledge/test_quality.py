@@ -103,6 +103,8 @@ FLOORS = {
     "tuning50.toml": (109, 44),
     "holdout14.toml": (105, 43),
     "holdout15.toml": (100, 43),
+    "holdout16.toml": (97, 44),
+    "holdout17.toml": (102, 42),
 }
 
 
