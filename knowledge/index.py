@@ -37,7 +37,7 @@ import math
 import operator
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -420,6 +420,7 @@ class Index:
             self._size, state["postings"], state["impacts"], state["sources"], state["bitmaps"]
         )
         self._vocabulary = Vocabulary(state["vocabulary"])
+        self._families = inflection_families(self._vocabulary.ranked, self._stem_ids)
         self._unknown_weight = UNKNOWN_FACTOR * math.log(1 + max(self._size, 1))
         logger.info(
             "index ready: %d entries, %d stems, %d words",
@@ -678,41 +679,23 @@ class Index:
         return self._vocabulary.correct(token)
 
     def _related(self, s: str) -> tuple[str, ...]:
-        """Indexed stems equal to `s` or the same word with an ending ("warn" ~ "warnin",
-        "annex" ~ "annexe"), or an indexed word with another inflection ("doubts" ~ "doubti"),
-        so that the forms the stemmer keeps apart still meet. A word with a derived ending is
-        another word ("moved" and "movement", "care" and "career"), and so is one that shares
-        only letters that are not a word of the fact base ("secure" and "security")."""
-        if len(s) < 4:
+        """Indexed stems equal to `s` or, for an unseen stem, the same word with an ending
+        ("warn" ~ "warnin", "annex" ~ "annexe"), so that inflections the stemmer missed still
+        meet; "media" and "mediat" differ by more than an ending and stay apart."""
+        if s in self._stem_ids or len(s) < 4:
             return (s,)
-        cut = len(s) >= STEM_LENGTH
-        if s in self._stem_ids:
-            related = [s, *self._extensions(s, _INFLECTIONS)]
-        else:
-            related = [
-                s[:n]
-                for n in range(4, len(s))
-                if s[:n] in self._stem_ids and _is_ending(s[:n], s[n:], cut=cut)
-            ]
-            related += self._extensions(s, _ENDINGS)
-        # The same word inflected otherwise: "doubting" (stem "doubti") is "doubt" + "ing", so it
-        # meets "doubts" and "doubted".
-        for n in range(4, len(s)):
-            base = s[:n]
-            if base in self._stem_ids and _is_ending(base, s[n:], cut=cut, endings=_INFLECTIONS):
-                related += [base, *self._extensions(base, _INFLECTIONS)]
-        return tuple(dict.fromkeys(related)) or (s,)
-
-    def _extensions(self, base: str, endings: tuple[str, ...]) -> list[str]:
-        """Indexed stems that are `base` with one of `endings`."""
-        found = []
-        at = bisect.bisect_right(self._stems_sorted, base)
-        while at < len(self._stems_sorted) and self._stems_sorted[at].startswith(base):
+        related = [
+            s[:n]
+            for n in range(4, len(s))
+            if s[:n] in self._stem_ids and _is_ending(s[:n], s[n:], cut=len(s) >= STEM_LENGTH)
+        ]
+        at = bisect.bisect_left(self._stems_sorted, s)
+        while at < len(self._stems_sorted) and self._stems_sorted[at].startswith(s):
             known = self._stems_sorted[at]
-            if _is_ending(base, known[len(base) :], len(known) >= STEM_LENGTH, endings):
-                found.append(known)
+            if _is_ending(s, known[len(s) :], cut=len(known) >= STEM_LENGTH):
+                related.append(known)
             at += 1
-        return found
+        return tuple(related) or (s,)
 
     def _idf_of(self, s: str) -> float | None:
         stem_id = self._stem_ids.get(s)
@@ -734,7 +717,16 @@ class Index:
                 s = stem(token)
                 generic[s] = generic.get(s, True) and is_generic(token)
         stems = tuple(generic)
-        related = tuple(self._related(s) for s in stems)
+        # Other inflections of the word typed ("doubting" meets "doubts" and "doubted"), which
+        # the six-letter stems keep apart.
+        inflected: dict[str, list[str]] = {}
+        for token in tokens:
+            family = self._families.get(inflection_root(token, self._vocabulary))
+            if family and token not in STOPWORDS:
+                inflected.setdefault(stem(token), []).extend(family)
+        related = tuple(
+            tuple(dict.fromkeys((*self._related(s), *inflected.get(s, ())))) for s in stems
+        )
         weights = tuple(
             min(
                 (w for w in map(self._idf_of, rel) if w is not None),
@@ -1143,19 +1135,51 @@ class Index:
 
 # Inflections and common suffixes; a stem is cut short, so the start of one counts.
 _ENDINGS = ("s", "es", "ed", "ing", "er", "ers", "ly", "ation", "ion", "ment", "al")
-_INFLECTIONS = ("s", "es", "ed", "ing")
 
 
-def _is_ending(base: str, rest: str, cut: bool, endings: tuple[str, ...] = _ENDINGS) -> bool:
-    """Whether `rest` is one of `endings` that may follow `base`, its last letter doubled or not
-    ("plan" + "ned"), or "d", "s" or (not an inflection) "r" after an "e" ("argue" + "d"). When
-    the longer stem was `cut` short by the stemmer, the start of an ending will do ("warn" +
-    "in")."""
+def _is_ending(base: str, rest: str, cut: bool) -> bool:
+    """Whether `rest` is an ending that may follow `base`, its last letter doubled or not
+    ("plan" + "ned"), or "d", "r" or "s" after an "e" ("argue" + "d"). When the longer stem was
+    `cut` short by the stemmer, the start of an ending will do ("warn" + "in")."""
     if rest[:1] == base[-1:] and len(rest) > 1:
         rest = rest[1:]
-    if base.endswith("e") and rest in (("d", "r", "s") if endings is _ENDINGS else ("d", "s")):
+    if base.endswith("e") and rest in ("d", "r", "s"):
         return True
-    return any(ending.startswith(rest) if cut else ending == rest for ending in endings)
+    return any(ending.startswith(rest) if cut else ending == rest for ending in _ENDINGS)
+
+
+# Inflections, longest first, that an everyday English word takes without changing its meaning.
+_INFLECTIONS = ("ing", "ed", "es", "s", "d")
+
+
+def inflection_root(word: str, known: Container[str]) -> str:
+    """The `known` word that `word` inflects ("doubting", "doubts" -> "doubt"; "planned" ->
+    "plan"; "argued" -> "argue"), or `word` itself: only a whole known word with a whole
+    ending counts, so "navalinsky" is not "naval" and "career" is not "care"."""
+    for ending in _INFLECTIONS:
+        base = word[: -len(ending)]
+        if word.endswith(ending) and len(base) >= 4:
+            for candidate in (base, base + "e", base[:-1] if base[-1] == base[-2] else ""):
+                if candidate in known:
+                    return candidate
+    return word
+
+
+def inflection_families(
+    words: Iterable[str], stem_ids: Container[str]
+) -> dict[str, tuple[str, ...]]:
+    """For each known word found inflected among `words`, the indexed stems of its forms
+    ("doubt" -> "doubt", "doubte", "doubti", "doubts")."""
+    words = list(words)
+    known = set(words)
+    forms: dict[str, set[str]] = {}
+    for word in words:
+        forms.setdefault(inflection_root(word, known), set()).add(stem(word))
+    return {
+        root: tuple(sorted(s for s in stems if s in stem_ids))
+        for root, stems in forms.items()
+        if len(stems) > 1 and root not in STOPWORDS  # "willing" is no form of "will"
+    }
 
 
 def _ceiling(

@@ -19,7 +19,7 @@ from benchmarks.synthetic import make_fact_base, make_questions
 from knowledge import index as index_module
 from knowledge import postings
 from knowledge.evaluation import load_questions
-from knowledge.index import Index, _closeness_ceiling
+from knowledge.index import Index, _closeness_ceiling, inflection_families, inflection_root
 from knowledge.index_cache import cache_path, load_index
 from knowledge.models import FactBase
 from knowledge.text import NOT_TYPO_TARGETS, STOPWORDS, stem
@@ -258,3 +258,17 @@ def test_a_pool_finds_its_ranks_in_a_bitmap(count: int) -> None:
     pool = postings._Pool(members)
     expected = [r for r in sorted(members) if bitmap[r >> 3] >> (r & 7) & 1]
     assert list(pool.in_bitmap(bitmap)) == expected
+
+
+def test_an_inflection_is_read_as_the_known_word_it_inflects() -> None:
+    known = {"doubt", "plan", "argue", "naval", "care"}
+    assert inflection_root("doubting", known) == "doubt"
+    assert inflection_root("doubts", known) == "doubt"
+    assert inflection_root("planned", known) == "plan"
+    assert inflection_root("argued", known) == "argue"
+    # A whole known word with a whole ending, or nothing: a name, a derived word.
+    assert inflection_root("navalinsky", known) == "navalinsky"
+    assert inflection_root("career", known) == "career"
+    indexed = {"doubt", "doubts", "doubti", "will", "willin"}
+    families = inflection_families(["doubt", "doubts", "doubting", "will", "willing"], indexed)
+    assert families == {"doubt": ("doubt", "doubti", "doubts")}  # "willing" is no form of "will"
