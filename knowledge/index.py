@@ -721,8 +721,8 @@ class Index:
         # the six-letter stems keep apart.
         inflected: dict[str, list[str]] = {}
         for token in tokens:
-            family = self._families.get(inflection_root(token, self._vocabulary))
-            if family and token not in STOPWORDS:
+            if token not in STOPWORDS:
+                family = self._families.get(inflection_root(token, self._vocabulary), ())
                 inflected.setdefault(stem(token), []).extend(family)
         related = tuple(
             tuple(dict.fromkeys((*self._related(s), *inflected.get(s, ())))) for s in stems
