@@ -712,18 +712,16 @@ class Index:
         # One or two letters the fact base never uses ("hw", "r") are noise, not a topic.
         tokens = [t for t in rewritten if len(t) > 2 or t in self._vocabulary]
         generic: dict[str, bool] = {}
-        for token in tokens:
-            if token not in STOPWORDS:
-                s = stem(token)
-                generic[s] = generic.get(s, True) and is_generic(token)
-        stems = tuple(generic)
         # Other inflections of the word typed ("doubting" meets "doubts" and "doubted"), which
         # the six-letter stems keep apart.
         inflected: dict[str, list[str]] = {}
         for token in tokens:
             if token not in STOPWORDS:
+                s = stem(token)
+                generic[s] = generic.get(s, True) and is_generic(token)
                 family = self._families.get(inflection_root(token, self._vocabulary), ())
-                inflected.setdefault(stem(token), []).extend(family)
+                inflected.setdefault(s, []).extend(family)
+        stems = tuple(generic)
         related = tuple(
             tuple(dict.fromkeys((*self._related(s), *inflected.get(s, ())))) for s in stems
         )
