@@ -92,6 +92,8 @@ LABELLED_SETS = (
     "tuning50.toml",
     "holdout16.toml",
     "holdout17.toml",
+    "tuning51.toml",
+    "tuning52.toml",
 )
 UNREAD = frozenset(
     {

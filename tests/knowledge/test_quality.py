@@ -105,6 +105,8 @@ FLOORS = {
     "holdout15.toml": (100, 43),
     "holdout16.toml": (97, 44),
     "holdout17.toml": (103, 42),
+    "tuning51.toml": (105, 43),
+    "tuning52.toml": (101, 45),
 }
 
 
