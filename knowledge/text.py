@@ -10,6 +10,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
@@ -275,22 +276,53 @@ GENERIC = frozenset(
     surprise take tend thing think throw tight totally touch tough true try turn uneasy
     unhappy unlikely unsure upset use usual very want watch way well whole wide willing wish
     wonder work worried worry worse worth write wrong yet beyond stake stakes earlier predict
-    forecast own version list key agree disagree differ compare versus vs voice
+    forecast own version list key agree disagree differ compare versus vs voice discuss
     """.split()
 )
 
 
 def is_generic(token: str) -> bool:
     """Whether `token` is an everyday word (or an inflection of one) from `GENERIC`."""
-    if token in GENERIC:
-        return True
-    candidates = []
+    return _inflects(token, GENERIC)
+
+
+def is_english(token: str) -> bool:
+    """Whether `token` is a common English word (or an inflection of one): one of the
+    `ENGLISH_WORDS`, or an everyday word from `GENERIC`."""
+    return _inflects(token, ENGLISH_WORDS) or _inflects(token, GENERIC)
+
+
+def same_word(one: str, other: str) -> bool:
+    """Whether `one` and `other` are inflections of one word, by their regular endings
+    ("names" and "name", "scheduled" and "schedule", "protecting" and "protects")."""
+    return not _bases(one).isdisjoint(_bases(other))
+
+
+def _inflects(token: str, words: frozenset[str]) -> bool:
+    """Whether `token` is one of `words`, or one of them with a regular ending."""
+    return not _bases(token).isdisjoint(words)
+
+
+def _bases(token: str) -> set[str]:
+    """`token` and the words it may be an inflection of, by its ending."""
+    bases = {token}
     for suffix in ("ing", "ed", "es", "s", "d", "ly"):
         if token.endswith(suffix) and len(token) > len(suffix) + 2:
             base = token[: -len(suffix)]
-            candidates += [base, base + "e"]
+            bases |= {base, base + "e"}
             if len(base) > 2 and base[-1] == base[-2]:
-                candidates.append(base[:-1])  # "stopped" -> "stop"
+                bases.add(base[:-1])  # "stopped" -> "stop"
             if base.endswith("i"):
-                candidates.append(base[:-1] + "y")  # "worried" -> "worry"
-    return any(c in GENERIC for c in candidates)
+                bases.add(base[:-1] + "y")  # "worried" -> "worry"
+    return bases
+
+
+def _word_list(name: str) -> frozenset[str]:
+    """The words of a list kept beside this module (one per line; `#` starts a comment)."""
+    text = (Path(__file__).with_name(name)).read_text(encoding="utf-8")
+    return frozenset(w for line in text.splitlines() if (w := line.split("#")[0].strip()))
+
+
+# Common English words, written for this project, so that typo correction leaves them alone:
+# "nuclear" is no slip for "unclear", nor "plant" for "plan" (`knowledge.vocabulary`).
+ENGLISH_WORDS = _word_list("english_words.txt")

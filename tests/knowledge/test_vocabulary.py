@@ -1,7 +1,9 @@
 """Typo correction against the fact base's words."""
 
+import re
 from collections import Counter
 
+from knowledge.text import ENGLISH_WORDS
 from knowledge.vocabulary import Vocabulary
 
 VOCABULARY = Vocabulary.from_counts(
@@ -63,6 +65,30 @@ def test_an_everyday_word_is_not_taken_for_a_slip() -> None:
     assert vocabulary.correct("expects") == "expects"  # an inflection of one, too
     assert vocabulary.correct("exeprt") == "expert"
     assert Vocabulary(["lifted"]).correct("listed") == "listed"
+
+
+def test_a_common_word_is_meant_as_typed() -> None:
+    vocabulary = Vocabulary(["unclear", "plan", "scare", "votes", "name", "drafted", "ukraine"])
+    # Real words one slip from a known word are not slips: "nuclear plant" is not "unclear plan".
+    assert vocabulary.correct("nuclear") == "nuclear"
+    assert vocabulary.correct("plant") == "plant"
+    assert vocabulary.correct("share") == "share"
+    # Another inflection of the same word is still read as the known one ...
+    assert vocabulary.correct("names") == "name"
+    # ... and so are slips that look like an inflection of a common word.
+    assert vocabulary.correct("draftd") == "drafted"
+    assert vocabulary.correct("ukriane") == "ukraine"
+
+
+def test_a_common_word_may_still_become_filler() -> None:
+    # Harmless either way: filler weighs nothing.
+    assert Vocabulary(["plan", "while"]).correct("white") == "while"
+
+
+def test_the_common_word_list_is_well_formed() -> None:
+    assert len(ENGLISH_WORDS) > 5000
+    assert all(re.fullmatch(r"[a-z]{4,}", word) for word in ENGLISH_WORDS)
+    assert {"white", "nuclear", "plant", "bread"} <= ENGLISH_WORDS
 
 
 def test_short_slips_are_read_right() -> None:
