@@ -94,6 +94,8 @@ LABELLED_SETS = (
     "holdout17.toml",
     "tuning51.toml",
     "tuning52.toml",
+    "tuning53.toml",
+    "tuning54.toml",
 )
 UNREAD = frozenset(
     {

@@ -107,6 +107,8 @@ FLOORS = {
     "holdout17.toml": (103, 42),
     "tuning51.toml": (109, 44),
     "tuning52.toml": (109, 45),
+    "tuning53.toml": (98, 43),
+    "tuning54.toml": (97, 43),
 }
 
 
