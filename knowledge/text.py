@@ -283,38 +283,113 @@ GENERIC = frozenset(
 
 def is_generic(token: str) -> bool:
     """Whether `token` is an everyday word (or an inflection of one) from `GENERIC`."""
-    return _inflects(token, GENERIC)
-
-
-def is_english(token: str) -> bool:
-    """Whether `token` is a common English word (or an inflection of one): one of the
-    `ENGLISH_WORDS`, or an everyday word from `GENERIC`."""
-    return _inflects(token, ENGLISH_WORDS) or _inflects(token, GENERIC)
-
-
-def same_word(one: str, other: str) -> bool:
-    """Whether `one` and `other` are inflections of one word, by their regular endings
-    ("names" and "name", "scheduled" and "schedule", "protecting" and "protects")."""
-    return not _bases(one).isdisjoint(_bases(other))
-
-
-def _inflects(token: str, words: frozenset[str]) -> bool:
-    """Whether `token` is one of `words`, or one of them with a regular ending."""
-    return not _bases(token).isdisjoint(words)
-
-
-def _bases(token: str) -> set[str]:
-    """`token` and the words it may be an inflection of, by its ending."""
-    bases = {token}
+    if token in GENERIC:
+        return True
+    candidates = []
     for suffix in ("ing", "ed", "es", "s", "d", "ly"):
         if token.endswith(suffix) and len(token) > len(suffix) + 2:
             base = token[: -len(suffix)]
-            bases |= {base, base + "e"}
+            candidates += [base, base + "e"]
             if len(base) > 2 and base[-1] == base[-2]:
-                bases.add(base[:-1])  # "stopped" -> "stop"
+                candidates.append(base[:-1])  # "stopped" -> "stop"
             if base.endswith("i"):
-                bases.add(base[:-1] + "y")  # "worried" -> "worry"
-    return bases
+                candidates.append(base[:-1] + "y")  # "worried" -> "worry"
+    return any(c in GENERIC for c in candidates)
+
+
+def is_english(token: str) -> bool:
+    """Whether `token` is a common English word: one of the `ENGLISH_WORDS` or `GENERIC`, or
+    one of them with a regular ending ("voters", "agreed"; not a slip such as "treatd")."""
+    return not word_forms(token).isdisjoint(_COMMON_WORDS)
+
+
+def same_word(one: str, other: str) -> bool:
+    """Whether `one` and `other` are forms of one word: inflections ("names" and "name",
+    "scheduled" and "schedule", "withdrew" and "withdraw") or British and American spellings
+    ("kilometres" and "kilometers"); "planes" and "plans" are not."""
+    return not word_forms(one).isdisjoint(word_forms(other))
+
+
+def word_forms(token: str) -> set[str]:
+    """`token` and the words it may be a regular or irregular inflection of, each also in its
+    American spelling (`same_word`)."""
+    forms = {token}
+    for ending in ("ing", "ed", "es", "s", "d", "ly"):
+        base = token[: -len(ending)]
+        if not token.endswith(ending) or len(base) < 3:
+            continue
+        if ending == "es" and not base.endswith(("s", "x", "z", "ch", "sh", "o", "i")):
+            continue  # "planes" is "plane" + "s", not "plan" + "es"
+        if ending == "d" and not base.endswith("e"):
+            continue  # "agreed", "used"; "treatd" is a slip
+        forms.add(base)
+        if ending in ("ing", "ed"):
+            forms.add(base + "e")  # "scheduled" -> "schedule"
+            if base[-1] == base[-2]:
+                forms.add(base[:-1])  # "stopped" -> "stop"
+        if base.endswith("i"):
+            forms.add(base[:-1] + "y")  # "worried" -> "worry"
+    forms |= {_IRREGULAR[f] for f in forms if f in _IRREGULAR}
+    return forms | {_american(f) for f in forms}
+
+
+def _american(word: str) -> str:
+    """`word` in American spelling, by its ending ("favour" -> "favor", "centre" -> "center",
+    "criticise" -> "criticize")."""
+    for british, american in _SPELLINGS:
+        if word.endswith(british) and len(word) > len(british) + 2:
+            return word[: -len(british)] + american
+    return word
+
+
+_SPELLINGS = (("our", "or"), ("tre", "ter"), ("ise", "ize"), ("yse", "yze"), ("isation", "ization"))
+# Irregular forms of verbs and nouns people use about news, by the word they are a form of.
+_IRREGULAR = {
+    form: word
+    for word, forms in {
+        "withdraw": "withdrew withdrawn",
+        "speak": "spoke spoken",
+        "grow": "grew grown",
+        "freeze": "froze frozen",
+        "swear": "swore sworn",
+        "foresee": "foresaw foreseen",
+        "analysis": "analyses",
+        "crisis": "crises",
+        "begin": "began begun",
+        "bring": "brought",
+        "buy": "bought",
+        "choose": "chose chosen",
+        "fight": "fought",
+        "give": "gave given",
+        "hold": "held",
+        "keep": "kept",
+        "know": "knew known",
+        "lead": "led",
+        "lose": "lost",
+        "mean": "meant",
+        "seek": "sought",
+        "send": "sent",
+        "take": "took taken",
+        "tell": "told",
+        "think": "thought",
+        "write": "wrote written",
+        "drive": "drove driven",
+        "break": "broke broken",
+        "fall": "fell fallen",
+        "rise": "rose risen",
+        "draw": "drew drawn",
+        "forget": "forgot forgotten",
+        "understand": "understood",
+        "win": "won",
+        "sell": "sold",
+        "teach": "taught",
+        "catch": "caught",
+        "hide": "hid hidden",
+        "shake": "shook shaken",
+        "throw": "threw thrown",
+    }.items()
+    for form in forms.split()
+}
 
 
 def _word_list(name: str) -> frozenset[str]:
@@ -326,3 +401,4 @@ def _word_list(name: str) -> frozenset[str]:
 # Common English words, written for this project, so that typo correction leaves them alone:
 # "nuclear" is no slip for "unclear", nor "plant" for "plan" (`knowledge.vocabulary`).
 ENGLISH_WORDS = _word_list("english_words.txt")
+_COMMON_WORDS = ENGLISH_WORDS | GENERIC

@@ -56,15 +56,16 @@ class Vocabulary:
         Edits are counted with OSA distance (swapping two neighbours is one edit): one edit up
         to eight letters, two beyond. An everyday word of five letters or more ("expect",
         "expected") is a word, never a slip; so is any other common English word ("nuclear" is
-        no slip for "unclear"), unless the known word is another inflection of it ("names" is
-        "name"), filler or an everyday word, which weigh little either way ("white" may be
-        "while"). Three-letter words are only corrected into filler by swapping two neighbours
-        ("teh" -> "the"). Four-letter words are only corrected into filler ("waht" -> "what"),
-        by swapping two neighbours ("plna" -> "plan"), by doubling a letter ("anex" -> "annex")
-        or by putting back one dropped inside the word ("davd" -> "david", but "zone" is no
-        slip for "zones"): a content word one other letter away from another ("pope", "hope")
-        is more often a different word than a typo. A word ending in "s" that is nothing known
-        may be a possessive typed without its apostrophe: "ukrianes" is read as "ukraine" if the
+        no slip for "unclear", nor "shares" for "scare"), unless the known word is another form
+        of it ("names" is "name", "kilometers" "kilometres"), or filler or an everyday word
+        ("white" may be "while"; what was typed is lost then, but it rarely named the topic).
+        Three-letter words are only corrected into filler by swapping two neighbours ("teh" ->
+        "the"). Four-letter words are only corrected into filler ("waht" -> "what"), by
+        swapping two neighbours ("plna" -> "plan"), by doubling a letter ("anex" -> "annex") or
+        by putting back one dropped inside the word ("davd" -> "david", but "zone" is no slip
+        for "zones"): a content word one other letter away from another ("pope", "hope") is
+        more often a different word than a typo. A word ending in "s" that is nothing known may
+        be a possessive typed without its apostrophe: "ukrianes" is read as "ukraine" if the
         word without its "s" can be corrected.
         """
         if len(token) <= 2 or token in self._rank or token.isdigit() or token in NOT_TYPO_TARGETS:
@@ -75,14 +76,14 @@ class Vocabulary:
         if len(token) > 4 and is_generic(token):
             return token
         nearest = self._nearest(token)
-        if len(token) > 4 and nearest != token and is_english(token):
-            harmless = nearest in self._filler or is_generic(nearest)
-            return nearest if same_word(token, nearest) or harmless else token
         if nearest == token and len(token) > 5 and token.endswith("s"):
             # A possessive typed without its apostrophe, on a misspelt name ("ukrianes"): the
             # name alone is one slip away ("ukraine"), the name and the "s" two.
             bare = self._nearest(token[:-1])
-            return bare if bare != token[:-1] else token
+            nearest = bare if bare != token[:-1] else token
+        if nearest != token and is_english(token):
+            harmless = nearest in self._filler or is_generic(nearest)
+            return nearest if same_word(token, nearest) or harmless else token
         return nearest
 
     def _nearest(self, token: str) -> str:

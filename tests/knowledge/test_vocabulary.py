@@ -3,7 +3,7 @@
 import re
 from collections import Counter
 
-from knowledge.text import ENGLISH_WORDS
+from knowledge.text import ENGLISH_WORDS, is_english, same_word
 from knowledge.vocabulary import Vocabulary
 
 VOCABULARY = Vocabulary.from_counts(
@@ -73,11 +73,26 @@ def test_a_common_word_is_meant_as_typed() -> None:
     assert vocabulary.correct("nuclear") == "nuclear"
     assert vocabulary.correct("plant") == "plant"
     assert vocabulary.correct("share") == "share"
-    # Another inflection of the same word is still read as the known one ...
+    assert vocabulary.correct("shares") == "shares"  # not "scare" by way of a possessive
+    assert Vocabulary(["plans"]).correct("planes") == "planes"
+    assert Vocabulary(["month"]).correct("moth") == "moth"  # four letters too
+    # Another form of the same word is still read as the known one ...
     assert vocabulary.correct("names") == "name"
-    # ... and so are slips that look like an inflection of a common word.
+    assert Vocabulary(["kilometres"]).correct("kilometers") == "kilometres"
+    assert Vocabulary(["withdraw"]).correct("withdrew") == "withdraw"
+    # ... and slips that look like an inflection of a common word are still slips.
     assert vocabulary.correct("draftd") == "drafted"
+    assert Vocabulary(["treaty"]).correct("treatd") == "treaty"
     assert vocabulary.correct("ukriane") == "ukraine"
+
+
+def test_forms_of_one_word() -> None:
+    assert same_word("scheduled", "schedule")
+    assert same_word("favour", "favor")
+    assert not same_word("committee", "committed")
+    assert not same_word("planes", "plans")
+    assert is_english("voters")
+    assert not is_english("treatd")
 
 
 def test_a_common_word_may_still_become_filler() -> None:
