@@ -96,6 +96,8 @@ LABELLED_SETS = (
     "tuning52.toml",
     "tuning53.toml",
     "tuning54.toml",
+    "tuning55.toml",
+    "tuning56.toml",
 )
 UNREAD = frozenset(
     {

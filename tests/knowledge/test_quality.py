@@ -109,6 +109,8 @@ FLOORS = {
     "tuning52.toml": (109, 45),
     "tuning53.toml": (105, 45),
     "tuning54.toml": (108, 44),
+    "tuning55.toml": (102, 44),
+    "tuning56.toml": (102, 45),
 }
 
 
