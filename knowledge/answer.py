@@ -20,10 +20,9 @@ from knowledge.asking import (
     last_question,
     question_before_follow_up,
     question_before_remark,
-    question_pointing_back,
     wants,
 )
-from knowledge.index import MAX_QUESTION_CHARS, Hit, Index, Query
+from knowledge.index import Hit, Index, Query
 from knowledge.models import Citation, Fact, FactBase, Unanswered
 
 logger = logging.getLogger(__name__)
@@ -129,15 +128,6 @@ class Answerer:
             # ("Sorry if this is basic, but: who rejected the plan?") or a remark after the
             # question it opens with ("who said it? need the attribution for the caption").
             parts = [p for p in (last_question(question), question_before_remark(question)) if p]
-            pointing = question_pointing_back(question)
-            if pointing:
-                # The question alone lacks what "he" or "it" is; of the preamble, keep the words
-                # the fact base knows (the name), not the chatter ("booking Petrov next week").
-                preamble, last = pointing
-                # (Only the words a question is read by: a huge preamble costs nothing.)
-                nearest = preamble[-MAX_QUESTION_CHARS:].split()
-                known = [w for w in nearest if not self.index.unknown_words(w)]
-                parts.append(" ".join([*known, last]))
             # Or follow-up questions ("... unrealistic? was it Putin?"), unless they bring in
             # something the articles never mention ("did they discuss prisoner swaps?").
             follow_up = question_before_follow_up(question)

@@ -251,21 +251,6 @@ def last_question(question: str) -> str | None:
     return last
 
 
-def question_pointing_back(question: str) -> tuple[str, str] | None:
-    """The preamble and the question a longer text ends with, when that question points back
-    at something the preamble names ("booking Petrov next week: what does he say about NATO?"),
-    or None."""
-    text = strip_emoji_codes(question).strip()
-    parts = _CLAUSE_BREAK.split(text)
-    if len(parts) < 2 or not parts[0].strip():
-        return None
-    last = parts[-1].strip()
-    preamble = text[: len(text) - len(parts[-1])]
-    if "?" in preamble or ("?" in text and "?" not in last) or not _POINTS_BACK.search(last):
-        return None
-    return preamble, last
-
-
 def _first_question(question: str) -> tuple[str, str] | None:
     """The question a message opens with (up to its first question marks, unwrapped, spaces
     folded, ending in "?") and the rest, or None when no words stand before a question mark."""

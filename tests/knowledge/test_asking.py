@@ -7,7 +7,6 @@ from knowledge.asking import (
     last_question,
     question_before_follow_up,
     question_before_remark,
-    question_pointing_back,
     wants,
 )
 
@@ -103,29 +102,6 @@ def test_a_why_a_few_words_in_still_asks_for_a_reason() -> None:
 )
 def test_the_question_a_longer_text_ends_with(question: str, last: str | None) -> None:
     assert last_question(question) == last
-
-
-@pytest.mark.parametrize(
-    ("question", "split"),
-    [
-        (
-            "I know Putin held a press conference, but what did he say there?",
-            ("I know Putin held a press conference, but ", "what did he say there?"),
-        ),
-        (
-            "booking Petrov next week — what does he say NATO means to Russia?",
-            ("booking Petrov next week — ", "what does he say NATO means to Russia?"),
-        ),
-        # The question stands on its own, or there is no preamble, or two questions.
-        ("I'm writing the sidebar, so who is Dr. Petrov?", None),
-        ("what did he say?", None),
-        ("did Putin speak? so what did he say?", None),
-    ],
-)
-def test_a_last_question_that_points_back_at_its_preamble(
-    question: str, split: tuple[str, str] | None
-) -> None:
-    assert question_pointing_back(question) == split
 
 
 @pytest.mark.parametrize(
