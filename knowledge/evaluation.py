@@ -98,6 +98,8 @@ LABELLED_SETS = (
     "tuning54.toml",
     "tuning55.toml",
     "tuning56.toml",
+    "tuning57.toml",
+    "tuning58.toml",
 )
 UNREAD = frozenset(
     {

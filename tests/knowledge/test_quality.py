@@ -111,6 +111,8 @@ FLOORS = {
     "tuning54.toml": (108, 44),
     "tuning55.toml": (104, 45),
     "tuning56.toml": (108, 45),
+    "tuning57.toml": (101, 45),
+    "tuning58.toml": (103, 42),
 }
 
 
