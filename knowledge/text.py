@@ -86,7 +86,7 @@ NEWSROOM = frozenset(
     factbox liveblog alert insta instagram tiktok twitter facebook linkedin reel reels video clip
     edition print online web slide slides deck presentation memo email mail
     audience viewers readers reader dek tagline subtitle copy spellings spelt lowercase uppercase
-    capitalised capitalized typo typos card cards
+    capitalised capitalized typo typos card cards slate ticker banner teaser promo strapline
     """.split()
     # Deadlines: "the Cameron quote for the 6pm package".
     + [f"{hour}{half}" for hour in range(1, 13) for half in ("am", "pm")]
