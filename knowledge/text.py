@@ -57,8 +57,8 @@ _NO_TOPIC = frozenset(
     somebody someone thing things stuff really actual actually exactly basically kind sort like get
     got gonna wanna anyway mean means said say says saying quote quotes quoted according
     article articles story stories piece pieces coverage reporting report reported reports
-    mention mentioned mentions detail details info deal re w u ur r y wat wut wht lol tbh
-    btw tldr nah yeah yep huh quick q wait guy happen happens happened happening going go
+    account accounts mention mentioned mentions detail details info deal re w u ur r y wat wut wht
+    lol tbh btw tldr nah yeah yep huh quick q wait guy happen happens happened happening going go
     goes come comes came make makes made take takes took see look looks think thinks thought
     feel feels felt view views opinion overall statement statements comment comments remark
     remarks whole bit part sum summary summarize summarise gist vibe word anymore currently
@@ -67,7 +67,7 @@ _NO_TOPIC = frozenset(
     efforts sure making weigh weighed us link links url remind reminder ngl idk imo imho fyi lmk
     honestly confused curious wondering recap lmao omg hiya dunno gotta inside within among
     across toward towards onto via whose either neither whatever whenever wherever whoever
-    however whichever dr mr mrs ms prof
+    however whichever dr mr mrs ms prof argue argues argued arguing argument arguments
     """.split()
 )
 # Newsroom chatter around a question ("*urgent*", "pull the quote for the carousel", "sanity
