@@ -62,7 +62,7 @@ _NO_TOPIC = frozenset(
     goes come comes came make makes made take takes took see look looks think thinks thought
     feel feels felt view views opinion overall statement statements comment comments remark
     remarks whole bit part sum summary summarize summarise gist vibe word anymore currently
-    exist exists regarding respond responded response react reacted reaction position stance posture
+    exist exists regarding respond responded response react reacted reaction position stance
     tho though everyone everybody everything never one ones play plays role figure effort
     efforts sure making weigh weighed us link links url remind reminder ngl idk imo imho fyi lmk
     honestly confused curious wondering recap lmao omg hiya dunno gotta inside within among
@@ -87,7 +87,7 @@ NEWSROOM = frozenset(
     edition print online web slide slides deck presentation memo email mail
     audience viewers readers reader dek tagline subtitle copy spellings spelt lowercase uppercase
     capitalised capitalized typo typos card cards topic topics
-    slate ticker banner teaser promo strapline
+    slate ticker teaser promo strapline
     """.split()
     # Deadlines: "the Cameron quote for the 6pm package".
     + [f"{hour}{half}" for hour in range(1, 13) for half in ("am", "pm")]
