@@ -100,6 +100,8 @@ LABELLED_SETS = (
     "tuning56.toml",
     "tuning57.toml",
     "tuning58.toml",
+    "tuning59.toml",
+    "tuning60.toml",
 )
 UNREAD = frozenset(
     {

@@ -112,7 +112,9 @@ FLOORS = {
     "tuning55.toml": (104, 45),
     "tuning56.toml": (108, 45),
     "tuning57.toml": (101, 45),
-    "tuning58.toml": (103, 42),
+    "tuning58.toml": (106, 42),
+    "tuning59.toml": (98, 41),
+    "tuning60.toml": (97, 44),
 }
 
 
