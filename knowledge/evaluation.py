@@ -102,6 +102,8 @@ LABELLED_SETS = (
     "tuning58.toml",
     "tuning59.toml",
     "tuning60.toml",
+    "tuning61.toml",
+    "tuning62.toml",
 )
 UNREAD = frozenset(
     {

@@ -115,6 +115,8 @@ FLOORS = {
     "tuning58.toml": (109, 42),
     "tuning59.toml": (99, 41),
     "tuning60.toml": (97, 44),
+    "tuning61.toml": (90, 43),
+    "tuning62.toml": (96, 44),
 }
 
 
