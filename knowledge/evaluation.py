@@ -92,6 +92,8 @@ LABELLED_SETS = (
     "tuning50.toml",
     "holdout16.toml",
     "holdout17.toml",
+    "holdout18.toml",
+    "holdout19.toml",
     "tuning51.toml",
     "tuning52.toml",
     "tuning53.toml",
@@ -122,6 +124,8 @@ UNREAD = frozenset(
         "holdout15.toml",
         "holdout16.toml",
         "holdout17.toml",
+        "holdout18.toml",
+        "holdout19.toml",
     }
 )
 

@@ -105,6 +105,8 @@ FLOORS = {
     "holdout15.toml": (102, 43),
     "holdout16.toml": (99, 45),
     "holdout17.toml": (103, 42),
+    "holdout18.toml": (99, 43),
+    "holdout19.toml": (92, 43),
     "tuning51.toml": (109, 44),
     "tuning52.toml": (109, 45),
     "tuning53.toml": (106, 45),
