@@ -192,6 +192,12 @@ def kind_only(stems: Iterable[str]) -> bool:
     return bool(stems) and stems <= _KIND_NOUNS
 
 
+def names_kind(stems: Iterable[str]) -> bool:
+    """Whether any of a question's content `stems` says which kind of answer it wants ("do
+    both give the date ..."): a detail the facts must hold, not a theme."""
+    return not _KIND_NOUNS.isdisjoint(stems)
+
+
 def can_answer(kind: Wants, excerpts: list[str]) -> bool:
     """Whether any of `excerpts` holds the kind of thing the question wants."""
     if kind is Wants.TIME:

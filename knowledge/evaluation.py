@@ -106,6 +106,8 @@ LABELLED_SETS = (
     "tuning60.toml",
     "tuning61.toml",
     "tuning62.toml",
+    "tuning63.toml",
+    "tuning64.toml",
 )
 UNREAD = frozenset(
     {
