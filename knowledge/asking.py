@@ -192,12 +192,6 @@ def kind_only(stems: Iterable[str]) -> bool:
     return bool(stems) and stems <= _KIND_NOUNS
 
 
-def names_kind(stems: Iterable[str]) -> bool:
-    """Whether any of a question's content `stems` says which kind of answer it wants ("do
-    both give the date ..."): a detail the facts must hold, not a theme."""
-    return not _KIND_NOUNS.isdisjoint(stems)
-
-
 def can_answer(kind: Wants, excerpts: list[str]) -> bool:
     """Whether any of `excerpts` holds the kind of thing the question wants."""
     if kind is Wants.TIME:
@@ -311,16 +305,3 @@ def question_before_follow_up(question: str) -> tuple[str, str] | None:
         if not _POINTS_BACK.search(opening):
             return None
     return head, " ".join(tail.split())
-
-
-# A term set off as the articles' own words: `code`, _italics_, *bold* or quotation marks.
-# (Single quotes are left out: they are apostrophes as often.)
-_SET_OFF = re.compile(r"`([^`]+)`|(?<![\w])_([^_]+)_(?!\w)|\*([^*]+)\*|[\"“]([^\"“”]+)[\"”]")
-
-
-def set_off_terms(question: str) -> list[str]:
-    """The terms `question` sets off as quoted ("what does `root causes` mean?"), each as its
-    folded words joined by single spaces."""
-    text = _MARKUP.sub(" ", question[:_MAX_CHARS])
-    terms = (" ".join(words(t)) for m in _SET_OFF.finditer(text) for t in m.groups() if t)
-    return [t for t in terms if t]

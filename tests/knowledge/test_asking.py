@@ -7,7 +7,6 @@ from knowledge.asking import (
     last_question,
     question_before_follow_up,
     question_before_remark,
-    set_off_terms,
     wants,
 )
 
@@ -179,18 +178,3 @@ def test_the_question_a_message_opens_with_before_follow_ups(
 )
 def test_a_question_comparing_the_accounts_is_told_apart(question: str, comparing: bool) -> None:
     assert compares(question) is comparing
-
-
-def test_set_off_terms_are_code_italics_bold_or_quoted() -> None:
-    question = (
-        "<@U1> is `root causes` or _non-negotiable_ or *territorial realities* or "
-        "\u201csecurity interests\u201d in <#C1|news_desk> <https://x.example/a_b|the_story>?"
-    )
-    assert set_off_terms(question) == [
-        "root causes",
-        "non negotiable",
-        "territorial realities",
-        "security interests",
-    ]
-    # Apostrophes and snake_case words set nothing off.
-    assert set_off_terms("what's russia's 'line' on snake_case_words?") == []
