@@ -73,6 +73,7 @@ logger = logging.getLogger(__name__)
 
 # Longer questions are cut: nothing a person asks needs more, and it bounds the work per request.
 MAX_QUESTION_CHARS = 1000
+_HABITUAL = frozenset({"keep", "keeps"})
 # A passage (uncurated sentence) is worth this fraction of a curated fact with the same match.
 PASSAGE_WEIGHT = 0.86
 # A heading ("US-Russia Peace Plan: Key Proposals") names a topic without saying anything about it.
@@ -711,6 +712,12 @@ class Index:
         rewritten = self._references.apply(rewritten)
         # One or two letters the fact base never uses ("hw", "r") are noise, not a topic.
         tokens = [t for t in rewritten if len(t) > 2 or t in self._vocabulary]
+        # "keeps asking for", "keep bringing up": how often something is said, not what.
+        tokens = [
+            t
+            for at, t in enumerate(tokens)
+            if not (t in _HABITUAL and tokens[at + 1 : at + 2] and tokens[at + 1].endswith("ing"))
+        ]
         generic: dict[str, bool] = {}
         # Other inflections of the word typed ("doubting" meets "doubts" and "doubted"), which
         # the six-letter stems keep apart.

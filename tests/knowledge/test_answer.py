@@ -200,6 +200,17 @@ def test_a_piece_named_by_a_nickname_is_the_piece_not_what_is_asked(answerer: An
     assert "russia" in answerer.index.parse("what did Russia report about the talks").stems
 
 
+def test_keep_before_a_verb_in_ing_says_how_often_not_what(answerer: Answerer) -> None:
+    read = answerer.index.parse
+    assert "keep" not in read("what does russia keep asking for?").text.split()
+    assert "keeps" not in read("the line the kremlin keeps bringing up").text.split()
+    # Keeping land, and being kept waiting, are what is asked.
+    assert "keep" in read("can ukraine keep zaporizhzhia?").text.split()
+    assert "kept" in read("how long would kyiv be kept waiting for nato?").text.split()
+    answer = answerer.answer("what does russia keep asking for?")
+    assert answer.answered and answer.match == "istanbul-conditions-list"
+
+
 def test_a_nickname_two_pieces_share_names_neither(answerer: Answerer, base: FactBase) -> None:
     references = piece_references(base, answerer.index.aliases)
     variants = {v for group in references.values() for v in group}
