@@ -398,6 +398,16 @@ class Index:
         self._keys = [f.id for f in base.facts] + [p.id for p in base.passages]
         self._keys += [u.id for u in base.unanswered]
         self._headings = section_headings(base)
+        # An outlet's name points at a file all of whose pieces it published, as a nickname
+        # does ("per NextMinuteNews"); unlike a nickname ("russia") it is never what a question
+        # asks about. Where a file mixes outlets, or an unnamed one, readers take the whole file
+        # for the outlet they see, so its name says nothing about which piece is meant.
+        self._outlets = {
+            name: frozenset(self._content_stems(self._tokens(outlets.pop())))
+            for name, source in base.sources.items()
+            for outlets in [{piece.outlet for piece in source.pieces}]
+            if len(outlets) == 1 and UNKNOWN_OUTLET not in outlets
+        }
         if _state is None:
             with _collector_paused():
                 _state = self._build(base)
@@ -661,10 +671,14 @@ class Index:
         return f"{where} {self.heading_of(citation)}"
 
     def names_piece_of(self, query: Query, citation: Citation) -> bool:
-        """Whether `query` names the piece `citation` stands in, or its file, by a nickname."""
+        """Whether `query` names the piece `citation` stands in, or its file, by a nickname, or
+        its file by the one outlet that published all of it."""
         piece = self._sources[citation.source].piece_at(citation.start)
         own = [self._piece_words.get((citation.source, at)) for at in (piece.start, -1)]
-        return any(w in query.stems for w in own if w)
+        outlet = self._outlets.get(citation.source)
+        return any(w in query.stems for w in own if w) or bool(
+            outlet and outlet.issubset(query.stems)
+        )
 
     def heading_of(self, citation: Citation) -> str:
         """The heading of the section `citation` stands in, or "": a question may name the

@@ -211,6 +211,23 @@ def test_keep_before_a_verb_in_ing_says_how_often_not_what(answerer: Answerer) -
     assert answer.answered and answer.match == "istanbul-conditions-list"
 
 
+def test_naming_the_outlet_of_a_whole_file_leads_with_its_account(answerer: Answerer) -> None:
+    # The ceasefire fact quotes the Russia report's list of the plan's terms first.
+    plain = answerer.answer("is there a ceasefire in the plan?")
+    assert plain.citations[0].source == "000_80ebed28bbef419f.txt"
+    for question in (
+        "does the nextminutenews story mention a ceasefire?",
+        "ceasefire in the plan per <https://nextminutenews.example|NextMinuteNews>",
+    ):
+        answer = answerer.answer(question)
+        assert answer.citations[0].source == "002_f5c7fe294e905a4b.txt", question
+    # World Today News published only the second piece of its file; readers credit it with
+    # the whole file, so its name does not point at the interview.
+    query = answerer.index.parse("what does world today news say lavrov said?")
+    lavrov = next(f for f in answerer.base.facts if f.id == "lavrov-position")
+    assert not any(answerer.index.names_piece_of(query, c) for c in lavrov.citations)
+
+
 def test_a_nickname_two_pieces_share_names_neither(answerer: Answerer, base: FactBase) -> None:
     references = piece_references(base, answerer.index.aliases)
     variants = {v for group in references.values() for v in group}
