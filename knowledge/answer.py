@@ -62,6 +62,9 @@ _QUOTING = re.compile(r'[“"][^“”"\s]+\s[^“”"]*\s[^“”"]*[”"]')
 # the best of them scores at least this much on its own (see `Answerer._covered_together`).
 COMPARED_FACTS = 3
 COMPARISON_FLOOR = 50.0
+# A citation from the outlet a question names leads if its excerpt covers at least this share of
+# what the first citation's covers (see `Answerer._citations`).
+OUTLET_RELEVANCE = 0.5
 # A question that wants a time, a day, a number or a size is declined when the facts that can
 # give one match it this much worse than the best match, which cannot.
 WANTS_MARGIN = 10.0
@@ -332,8 +335,16 @@ class Answerer:
         candidates = [
             i for i, c in enumerate(cited) if not c.excerpt.rstrip("”’\"' ").endswith("?")
         ]
-        # A citation from the piece the question names ("the allies story") leads.
-        pointed = [self.index.names_piece_of(query, at) for at in fact.citations]
+        # A citation from the piece the question names ("the allies story") leads; so does one
+        # from the outlet it names ("per NextMinuteNews"), if its own words answer the question
+        # about as well: asked "per NextMinuteNews, who monitors the demilitarized zone?", a
+        # NextMinuteNews line that never mentions one must not read as its answer.
+        own = [self.index.relevance(query, at.excerpt) for at in fact.citations]
+        pointed = [
+            self.index.names_piece_of(query, at)
+            or (self.index.names_outlet_of(query, at) and own[i] >= OUTLET_RELEVANCE * own[0] > 0)
+            for i, at in enumerate(fact.citations)
+        ]
         best = max(candidates or [0], key=lambda i: (pointed[i], relevance[i], -i))
         if (pointed[best] and not pointed[0]) or relevance[best] - relevance[0] >= REORDER_MARGIN:
             cited.insert(0, cited.pop(best))

@@ -73,7 +73,6 @@ logger = logging.getLogger(__name__)
 
 # Longer questions are cut: nothing a person asks needs more, and it bounds the work per request.
 MAX_QUESTION_CHARS = 1000
-_HABITUAL = frozenset({"keep", "keeps"})
 # A passage (uncurated sentence) is worth this fraction of a curated fact with the same match.
 PASSAGE_WEIGHT = 0.86
 # A heading ("US-Russia Peace Plan: Key Proposals") names a topic without saying anything about it.
@@ -671,14 +670,15 @@ class Index:
         return f"{where} {self.heading_of(citation)}"
 
     def names_piece_of(self, query: Query, citation: Citation) -> bool:
-        """Whether `query` names the piece `citation` stands in, or its file, by a nickname, or
-        its file by the one outlet that published all of it."""
+        """Whether `query` names the piece `citation` stands in, or its file, by a nickname."""
         piece = self._sources[citation.source].piece_at(citation.start)
         own = [self._piece_words.get((citation.source, at)) for at in (piece.start, -1)]
+        return any(w in query.stems for w in own if w)
+
+    def names_outlet_of(self, query: Query, citation: Citation) -> bool:
+        """Whether `query` names the one outlet that published all of `citation`'s file."""
         outlet = self._outlets.get(citation.source)
-        return any(w in query.stems for w in own if w) or bool(
-            outlet and outlet.issubset(query.stems)
-        )
+        return bool(outlet and outlet.issubset(query.stems))
 
     def heading_of(self, citation: Citation) -> str:
         """The heading of the section `citation` stands in, or "": a question may name the
@@ -726,12 +726,6 @@ class Index:
         rewritten = self._references.apply(rewritten)
         # One or two letters the fact base never uses ("hw", "r") are noise, not a topic.
         tokens = [t for t in rewritten if len(t) > 2 or t in self._vocabulary]
-        # "keeps asking for", "keep bringing up": how often something is said, not what.
-        tokens = [
-            t
-            for at, t in enumerate(tokens)
-            if not (t in _HABITUAL and tokens[at + 1 : at + 2] and tokens[at + 1].endswith("ing"))
-        ]
         generic: dict[str, bool] = {}
         # Other inflections of the word typed ("doubting" meets "doubts" and "doubted"), which
         # the six-letter stems keep apart.

@@ -76,7 +76,7 @@ FLOORS = {
     "tuning25.toml": (109, 45),
     "tuning26.toml": (110, 45),
     "tuning27.toml": (109, 45),
-    "tuning28.toml": (102, 44),
+    "tuning28.toml": (101, 44),
     "tuning29.toml": (108, 45),
     "tuning30.toml": (103, 45),
     "holdout12.toml": (103, 44),
@@ -118,8 +118,8 @@ FLOORS = {
     "tuning59.toml": (105, 44),
     "tuning60.toml": (105, 45),
     "tuning61.toml": (90, 43),
-    "tuning62.toml": (98, 44),
-    "tuning63.toml": (101, 42),
+    "tuning62.toml": (97, 44),
+    "tuning63.toml": (100, 42),
     "tuning64.toml": (90, 44),
 }
 
