@@ -108,6 +108,8 @@ LABELLED_SETS = (
     "tuning62.toml",
     "tuning63.toml",
     "tuning64.toml",
+    "holdout20.toml",
+    "holdout21.toml",
 )
 UNREAD = frozenset(
     {
@@ -128,6 +130,8 @@ UNREAD = frozenset(
         "holdout17.toml",
         "holdout18.toml",
         "holdout19.toml",
+        "holdout20.toml",
+        "holdout21.toml",
     }
 )
 

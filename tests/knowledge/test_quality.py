@@ -121,6 +121,8 @@ FLOORS = {
     "tuning62.toml": (108, 44),
     "tuning63.toml": (110, 45),
     "tuning64.toml": (106, 44),
+    "holdout20.toml": (93, 45),
+    "holdout21.toml": (97, 44),
 }
 
 
