@@ -339,12 +339,12 @@ class Answerer:
         # from the outlet it names ("per NextMinuteNews"), if its own words answer the question
         # about as well: asked "per NextMinuteNews, who monitors the demilitarized zone?", a
         # NextMinuteNews line that never mentions one must not read as its answer.
-        own = [self.index.relevance(query, at.excerpt) for at in fact.citations]
-        pointed = [
-            self.index.names_piece_of(query, at)
-            or (self.index.names_outlet_of(query, at) and own[i] >= OUTLET_RELEVANCE * own[0] > 0)
-            for i, at in enumerate(fact.citations)
-        ]
+        pointed = [self.index.names_piece_of(query, at) for at in fact.citations]
+        outlet = [self.index.names_outlet_of(query, at) for at in fact.citations]
+        if any(outlet):
+            own = [self.index.relevance(query, at.excerpt) for at in fact.citations]
+            for i, named in enumerate(outlet):
+                pointed[i] = pointed[i] or (named and own[i] >= OUTLET_RELEVANCE * own[0] > 0)
         best = max(candidates or [0], key=lambda i: (pointed[i], relevance[i], -i))
         if (pointed[best] and not pointed[0]) or relevance[best] - relevance[0] >= REORDER_MARGIN:
             cited.insert(0, cited.pop(best))

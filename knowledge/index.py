@@ -401,12 +401,12 @@ class Index:
         # does ("per NextMinuteNews"); unlike a nickname ("russia") it is never what a question
         # asks about. Where a file mixes outlets, or an unnamed one, readers take the whole file
         # for the outlet they see, so its name says nothing about which piece is meant.
-        self._outlets = {
-            name: frozenset(self._content_stems(self._tokens(outlets.pop())))
-            for name, source in base.sources.items()
-            for outlets in [{piece.outlet for piece in source.pieces}]
-            if len(outlets) == 1 and UNKNOWN_OUTLET not in outlets
-        }
+        self._outlets: dict[str, frozenset[str]] = {}
+        for name, source in base.sources.items():
+            outlets = {piece.outlet for piece in source.pieces}
+            if len(outlets) == 1 and UNKNOWN_OUTLET not in outlets:
+                (outlet,) = outlets
+                self._outlets[name] = frozenset(self._content_stems(self._tokens(outlet)))
         if _state is None:
             with _collector_paused():
                 _state = self._build(base)
