@@ -110,6 +110,8 @@ LABELLED_SETS = (
     "tuning64.toml",
     "holdout20.toml",
     "holdout21.toml",
+    "tuning65.toml",
+    "tuning66.toml",
 )
 UNREAD = frozenset(
     {

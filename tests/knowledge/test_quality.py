@@ -123,6 +123,8 @@ FLOORS = {
     "tuning64.toml": (106, 44),
     "holdout20.toml": (93, 45),
     "holdout21.toml": (97, 44),
+    "tuning65.toml": (95, 42),
+    "tuning66.toml": (92, 44),
 }
 
 
