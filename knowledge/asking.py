@@ -232,7 +232,9 @@ _WRAPPING = "*_~`"
 # A last question that points back ("what did he say there?") needs its preamble; "is there"
 # and "are there" point nowhere.
 _POINTS_BACK = re.compile(
-    r"\b(?:he|she|they|him|her|them|his|their|it|its)\b|(?<!\bis )(?<!\bare )\bthere\b", re.I
+    r"\b(?:he|she|they|him|her|them|his|their|it|its)\b|(?<!\bis )(?<!\bare )\bthere\b"
+    r"|\b(?:is|was|are|were|does|did|do|has)\s+(?:that|this)\b",
+    re.I,
 )
 
 

@@ -214,6 +214,12 @@ def test_naming_the_outlet_of_a_whole_file_leads_with_its_account(answerer: Answ
     ):
         answer = answerer.answer(question)
         assert answer.citations[0].source == "002_f5c7fe294e905a4b.txt", question
+    # "The Kyiv allies piece" names it too; "is that in ..." points back at what came before.
+    answer = answerer.answer(
+        "cease-fire along the current front line - is that in the Kyiv allies piece?"
+    )
+    assert answer.match == "plan-ceasefire"
+    assert answer.citations[0].source == "002_f5c7fe294e905a4b.txt"
     # Not when its own words do not answer: NextMinuteNews never mentions a demilitarized zone.
     answer = answerer.answer("per NextMinuteNews, who will monitor the demilitarized zone?")
     assert answer.citations[0].source == "000_80ebed28bbef419f.txt"

@@ -98,6 +98,8 @@ def test_a_why_a_few_words_in_still_asks_for_a_reason() -> None:
         # A remark after the question, or a last question that needs its preamble.
         ("Which advisors drafted the plan? Who knows, I need names.", None),
         ("I know Putin held a press conference, but what did he say there?", None),
+        ("a ceasefire on the front line - is that in the allies piece?", None),
+        ("the plan was drafted by Trump's advisors, so when was this?", None),
     ],
 )
 def test_the_question_a_longer_text_ends_with(question: str, last: str | None) -> None:

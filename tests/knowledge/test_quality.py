@@ -51,7 +51,7 @@ FLOORS = {
     "tuning6.toml": (108, 45),
     "tuning7.toml": (106, 45),
     "tuning8.toml": (106, 45),
-    "tuning9.toml": (107, 45),
+    "tuning9.toml": (108, 45),
     "holdout6.toml": (102, 43),
     "tuning10.toml": (106, 45),
     "holdout7.toml": (105, 45),
@@ -123,7 +123,7 @@ FLOORS = {
     "tuning64.toml": (106, 44),
     "holdout20.toml": (93, 45),
     "holdout21.toml": (97, 44),
-    "tuning65.toml": (95, 42),
+    "tuning65.toml": (96, 42),
     "tuning66.toml": (92, 44),
 }
 
