@@ -65,6 +65,9 @@ COMPARISON_FLOOR = 50.0
 # A citation from the outlet a question names leads if its excerpt covers at least this share of
 # what the first citation's covers (see `Answerer._citations`).
 OUTLET_RELEVANCE = 0.5
+# A question comparing the articles is answered by the best fact citing more than one of them if it
+# is at most this many points behind the best match (see `Answerer._both_first`).
+BOTH_MARGIN = 5.0
 # A question that wants a time, a day, a number or a size is declined when the facts that can
 # give one match it this much worse than the best match, which cannot.
 WANTS_MARGIN = 10.0
@@ -231,6 +234,10 @@ class Answerer:
             hits = self._reasons_first(hits, query)
         elif _ASKS_FOR_QUOTE.search(question):
             hits = self._quotes_first(hits, query)
+        if compares(question) and not compared:
+            # "How do the two pieces describe ...?" wants each account: a fact that quotes
+            # both leads over one that quotes a single piece and matches only a little better.
+            hits = self._both_first(hits)
         lead = hits[0]
         citations = self._citations(lead, query)
         if compared:
@@ -310,6 +317,15 @@ class Answerer:
             if hits[0].score - hit.score > QUOTE_MARGIN:
                 break
             if hit.kind != "unanswered" and _QUOTING.search(self._citations(hit, query)[0].excerpt):
+                return [hit, *hits[:at], *hits[at + 1 :]]
+        return hits
+
+    def _both_first(self, hits: list[Hit]) -> list[Hit]:
+        """`hits` with the best fact that cites more than one article moved first."""
+        for at, hit in enumerate(hits):
+            if hits[0].score - hit.score > BOTH_MARGIN:
+                break
+            if hit.kind == "fact" and len({c.source for c in self._facts[hit.key].citations}) > 1:
                 return [hit, *hits[:at], *hits[at + 1 :]]
         return hits
 

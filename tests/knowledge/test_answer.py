@@ -230,6 +230,17 @@ def test_naming_the_outlet_of_a_whole_file_leads_with_its_account(answerer: Answ
     assert not any(answerer.index.names_outlet_of(query, c) for c in lavrov.citations)
 
 
+def test_a_comparison_is_answered_by_a_fact_that_quotes_each_article(answerer: Answerer) -> None:
+    question = "How does each piece describe what the plan offers Ukraine on NATO membership?"
+    answer = answerer.answer(question)
+    assert answer.answered
+    sources = {c.source for c in answer.citations}
+    assert sources == {"000_80ebed28bbef419f.txt", "002_f5c7fe294e905a4b.txt"}
+    assert answer.match in {
+        f.id for f in answerer.base.facts if len({c.source for c in f.citations}) > 1
+    }
+
+
 def test_a_nickname_two_pieces_share_names_neither(answerer: Answerer, base: FactBase) -> None:
     references = piece_references(base, answerer.index.aliases)
     variants = {v for group in references.values() for v in group}
