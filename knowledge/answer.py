@@ -234,7 +234,7 @@ class Answerer:
             hits = self._reasons_first(hits, query)
         elif _ASKS_FOR_QUOTE.search(question):
             hits = self._quotes_first(hits, query)
-        if compares(question) and not compared:
+        elif compares(question) and not compared:
             # "How do the two pieces describe ...?" wants each account: a fact that quotes
             # both leads over one that quotes a single piece and matches only a little better.
             hits = self._both_first(hits)
