@@ -118,7 +118,9 @@ class Answerer:
         self._facts: dict[str, Fact] = {f.id: f for f in base.facts}
         self._passages: dict[str, Citation] = {p.id: p.citation for p in base.passages}
         self._unanswered: dict[str, Unanswered] = {u.id: u for u in base.unanswered}
-        self._central = sorted(base.facts, key=lambda f: -len({c.source for c in f.citations}))
+        # How many articles each fact quotes: the facts most quote are the story's core.
+        self._spread = {f.id: len({c.source for c in f.citations}) for f in base.facts}
+        self._central = sorted(base.facts, key=lambda f: -self._spread[f.id])
         self._reasons: dict[str, str] = {}  # fact id -> its "why ..." phrasings, joined
         for fact in base.facts:
             asked_why = [p for p in fact.phrasings if wants(p) is Wants.REASON]
@@ -325,7 +327,7 @@ class Answerer:
         for at, hit in enumerate(hits):
             if hits[0].score - hit.score > BOTH_MARGIN:
                 break
-            if hit.kind == "fact" and len({c.source for c in self._facts[hit.key].citations}) > 1:
+            if hit.kind == "fact" and self._spread[hit.key] > 1:
                 return [hit, *hits[:at], *hits[at + 1 :]]
         return hits
 
