@@ -112,6 +112,8 @@ LABELLED_SETS = (
     "holdout21.toml",
     "tuning65.toml",
     "tuning66.toml",
+    "holdout22.toml",
+    "holdout23.toml",
 )
 UNREAD = frozenset(
     {
@@ -134,6 +136,8 @@ UNREAD = frozenset(
         "holdout19.toml",
         "holdout20.toml",
         "holdout21.toml",
+        "holdout22.toml",
+        "holdout23.toml",
     }
 )
 

@@ -125,6 +125,8 @@ FLOORS = {
     "holdout21.toml": (97, 44),
     "tuning65.toml": (108, 45),
     "tuning66.toml": (108, 45),
+    "holdout22.toml": (90, 45),
+    "holdout23.toml": (88, 43),
 }
 
 
