@@ -114,6 +114,8 @@ LABELLED_SETS = (
     "tuning66.toml",
     "holdout22.toml",
     "holdout23.toml",
+    "tuning67.toml",
+    "tuning68.toml",
 )
 UNREAD = frozenset(
     {

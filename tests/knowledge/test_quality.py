@@ -127,6 +127,8 @@ FLOORS = {
     "tuning66.toml": (108, 45),
     "holdout22.toml": (90, 45),
     "holdout23.toml": (88, 43),
+    "tuning67.toml": (92, 44),
+    "tuning68.toml": (95, 44),
 }
 
 
