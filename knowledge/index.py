@@ -407,6 +407,15 @@ class Index:
             if len(outlets) == 1 and UNKNOWN_OUTLET not in outlets:
                 (outlet,) = outlets
                 self._outlets[name] = frozenset(self._content_stems(self._tokens(outlet)))
+        # Likewise a person quoted in one piece only: "according to Petrov" means the interview.
+        self._voices: dict[tuple[str, int], list[frozenset[str]]] = {
+            (name, piece.start): [
+                frozenset(self._content_stems(self._tokens(v))) for v in piece.voices
+            ]
+            for name, source in base.sources.items()
+            for piece in source.pieces
+            if piece.voices
+        }
         if _state is None:
             with _collector_paused():
                 _state = self._build(base)
@@ -679,6 +688,12 @@ class Index:
         """Whether `query` names the one outlet that published all of `citation`'s file."""
         outlet = self._outlets.get(citation.source)
         return bool(outlet and outlet.issubset(query.stems))
+
+    def names_voice_of(self, query: Query, citation: Citation) -> bool:
+        """Whether `query` names a person quoted only in the piece `citation` stands in."""
+        piece = self._sources[citation.source].piece_at(citation.start)
+        voices = self._voices.get((citation.source, piece.start), ())
+        return any(v and v.issubset(query.stems) for v in voices)
 
     def heading_of(self, citation: Citation) -> str:
         """The heading of the section `citation` stands in, or "": a question may name the
