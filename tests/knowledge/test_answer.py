@@ -242,6 +242,13 @@ def test_naming_a_person_quoted_in_one_piece_leads_with_that_piece(answerer: Ans
         answer = answerer.answer(question)
         assert answer.match == "istanbul-conditions-list", question
         assert answer.citations[0].excerpt.startswith("More importantly, Lavrov insists"), question
+    # Only what the person says: the interview's intro is the host's, not Petrov's account.
+    answer = answerer.answer("How was the plan received, according to Petrov?")
+    assert not answer.citations[0].excerpt.startswith("Earlier this week")
+    # A person named beside another topic points only at their own lines: comparing Zelenskyy
+    # with Putin keeps Putin's line, not the allies piece's account of the Kremlin.
+    answer = answerer.answer("Compare Zelenskyy's and Putin's positions on territory")
+    assert any(c.excerpt.startswith("Moreover, Putin insists") for c in answer.citations)
     # Naming people quoted in different pieces points at neither: the better match leads.
     query = answerer.index.parse("what do petrov and chatterjee say drives putin?")
     pieces = {
