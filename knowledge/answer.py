@@ -358,7 +358,10 @@ class Answerer:
         # about as well: asked "per NextMinuteNews, who monitors the demilitarized zone?", a
         # NextMinuteNews line that never mentions one must not read as its answer.
         pointed = [self.index.names_piece_of(query, at) for at in fact.citations]
-        outlet = [self.index.names_outlet_of(query, at) for at in fact.citations]
+        outlet = [
+            self.index.names_outlet_of(query, at) or self.index.names_voice_of(query, at)
+            for at in fact.citations
+        ]
         if any(outlet):
             own = [self.index.relevance(query, at.excerpt) for at in fact.citations]
             for i, named in enumerate(outlet):

@@ -35,6 +35,7 @@ import itertools
 import logging
 import math
 import operator
+import re
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Container, Iterable, Iterator
@@ -52,6 +53,7 @@ from knowledge.text import (
     STOPWORDS,
     AliasMap,
     content_stems,
+    fold,
     is_generic,
     stem,
     strip_emoji_codes,
@@ -295,6 +297,8 @@ def section_headings(base: FactBase) -> dict[str, list[tuple[int, str]]]:
 _REFERENCE_NOUNS = ("article", "story", "piece", "report", "coverage", "writeup", "write up")
 _REFERENCE_NOUNS += tuple(f"news {noun}" for noun in ("article", "story", "piece", "report"))
 _DETERMINERS = ("the", "this", "that")
+# The speaker's label that opens a line of a transcript: "Dr. Petrov:", "Senior Editor:".
+_SPEAKER = re.compile(r"([^:\n]{1,40}):")
 
 
 def _piece_tokens(base: FactBase) -> dict[tuple[str, int], str]:
@@ -407,6 +411,16 @@ class Index:
             if len(outlets) == 1 and UNKNOWN_OUTLET not in outlets:
                 (outlet,) = outlets
                 self._outlets[name] = frozenset(self._content_stems(self._tokens(outlet)))
+        # Likewise a person quoted in one piece only, "according to Petrov", points at what
+        # that person says there: lines that name them, or that they speak in a transcript.
+        self._voices: dict[tuple[str, int], list[tuple[frozenset[str], str]]] = {
+            (name, piece.start): [
+                (frozenset(self._content_stems(self._tokens(v))), fold(v)) for v in piece.voices
+            ]
+            for name, source in base.sources.items()
+            for piece in source.pieces
+            if piece.voices
+        }
         if _state is None:
             with _collector_paused():
                 _state = self._build(base)
@@ -679,6 +693,24 @@ class Index:
         """Whether `query` names the one outlet that published all of `citation`'s file."""
         outlet = self._outlets.get(citation.source)
         return bool(outlet and outlet.issubset(query.stems))
+
+    def names_voice_of(self, query: Query, citation: Citation) -> bool:
+        """Whether `query` names a person quoted only in the piece `citation` stands in, and
+        `citation` is theirs: it names them, or its line opens with their name ("Dr. Petrov:").
+        (An interview's intro and the host's questions are not the guest's account.)"""
+        piece = self._sources[citation.source].piece_at(citation.start)
+        named = [
+            name
+            for stems, name in self._voices.get((citation.source, piece.start), ())
+            if stems and stems.issubset(query.stems)
+        ]
+        if not named:
+            return False
+        text = self._sources[citation.source].text
+        line = text[text.rfind("\n", 0, citation.start) + 1 : citation.start]
+        speaker = _SPEAKER.match(line)
+        said = fold(citation.excerpt) + " " + (fold(speaker.group(1)) if speaker else "")
+        return any(name in said for name in named)
 
     def heading_of(self, citation: Citation) -> str:
         """The heading of the section `citation` stands in, or "": a question may name the

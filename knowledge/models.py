@@ -42,6 +42,7 @@ class PieceEntry(BaseModel):
     starts_with: str = Field(min_length=1)
     aliases: list[str] = Field(default_factory=list)
     nicknames: list[str] = Field(default_factory=list)
+    voices: list[str] = Field(default_factory=list)
 
 
 class SourceEntry(BaseModel):
@@ -103,6 +104,8 @@ class Piece:
     # What people call the piece when they point at it ("the *allies* story"): see
     # `knowledge.index.piece_references`.
     nicknames: tuple[str, ...] = ()
+    # People quoted in this piece and in no other, so that "per Petrov" points at it.
+    voices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,6 +137,7 @@ def _locate_pieces(
                 len(text),
                 tuple(piece.aliases),
                 tuple(piece.nicknames),
+                tuple(piece.voices),
             )
         )
     if not starts:
@@ -419,6 +420,30 @@ def _uncovered(sources: dict[str, Source], facts: list[Fact]) -> dict[str, tuple
     return result
 
 
+def _check_voices(sources: dict[str, Source], problems: _Collector) -> None:
+    """A piece's voices point at it, so each must be quoted there and nowhere else."""
+    texts = {
+        (name, piece.start): source.text[piece.start : piece.end].casefold()
+        for name, source in sources.items()
+        for piece in source.pieces
+    }
+    for name, source in sources.items():
+        for piece in source.pieces:
+            for voice in piece.voices:
+                found = [key for key, text in texts.items() if voice.casefold() in text]
+                if found != [(name, piece.start)]:
+                    where = (
+                        "is not in the piece"
+                        if (name, piece.start) not in found
+                        else ("also appears in another piece")
+                    )
+                    problems.add(
+                        f"knowledge/{SOURCES_FILE}",
+                        f"source {name}, piece {piece.title!r}",
+                        f"voice {voice!r} {where}",
+                    )
+
+
 def load_fact_base(seeds_dir: Path, knowledge_dir: Path) -> FactBase:
     """Read, validate and assemble the fact base; raise `FactBaseError` on any problem."""
     problems = _Collector()
@@ -439,6 +464,7 @@ def load_fact_base(seeds_dir: Path, knowledge_dir: Path) -> FactBase:
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             nicknames = tuple(entry.nicknames) if entry else ()
             sources[name] = Source(name, text, pieces, digest, nicknames)
+    _check_voices(sources, problems)
     aliases = _load_aliases(knowledge_dir, problems)
     facts = _load_facts(knowledge_dir, sources, problems)
     unanswered = _load_unanswered(knowledge_dir, {f.id for f in facts}, problems)

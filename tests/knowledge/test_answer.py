@@ -230,6 +230,40 @@ def test_naming_the_outlet_of_a_whole_file_leads_with_its_account(answerer: Answ
     assert not any(answerer.index.names_outlet_of(query, c) for c in lavrov.citations)
 
 
+def test_naming_a_person_quoted_in_one_piece_leads_with_that_piece(answerer: Answerer) -> None:
+    # The Istanbul fact quotes the news report (Putin's terms) first; Petrov speaks only in
+    # the interview, so "according to Petrov" means his account of Lavrov's terms.
+    plain = answerer.answer("what are the istanbul conditions?")
+    assert plain.citations[0].excerpt.startswith("Putin has consistently maintained")
+    for question in (
+        "istanbul condtions from 2022 acording to petrov?",
+        "what are the Istanbul conditions, per Dr. Petrov?",
+    ):
+        answer = answerer.answer(question)
+        assert answer.match == "istanbul-conditions-list", question
+        assert answer.citations[0].excerpt.startswith("More importantly, Lavrov insists"), question
+    # Only what the person says: the interview's intro is the host's, not Petrov's account.
+    answer = answerer.answer("How was the plan received, according to Petrov?")
+    assert not answer.citations[0].excerpt.startswith("Earlier this week")
+    # A person named beside another topic points only at their own lines: comparing Zelenskyy
+    # with Putin keeps Putin's line, not the allies piece's account of the Kremlin.
+    answer = answerer.answer("Compare Zelenskyy's and Putin's positions on territory")
+    assert any(c.excerpt.startswith("Moreover, Putin insists") for c in answer.citations)
+    # Naming people quoted in different pieces points at neither: the better match leads.
+    query = answerer.index.parse("what do petrov and chatterjee say drives putin?")
+    pieces = {
+        answerer.base.sources[c.source].piece_at(c.start).title
+        for f in answerer.base.facts
+        for c in f.citations
+        if answerer.index.names_voice_of(query, c)
+    }
+    assert len(pieces) == 2
+    # Lavrov is quoted by the report and, through Petrov, the interview: he points at neither.
+    query = answerer.index.parse("what did lavrov say?")
+    lavrov = next(f for f in answerer.base.facts if f.id == "lavrov-position")
+    assert not any(answerer.index.names_voice_of(query, c) for c in lavrov.citations)
+
+
 def test_a_comparison_is_answered_by_a_fact_that_quotes_each_article(answerer: Answerer) -> None:
     question = "How does each piece describe what the plan offers Ukraine on NATO membership?"
     answer = answerer.answer(question)

@@ -168,6 +168,17 @@ def test_single_piece_whose_start_is_not_found_is_reported(workspace: Workspace)
     assert "no line of the article starts with 'As the war goes on'" in problem
 
 
+def test_a_voice_must_be_quoted_in_its_piece_and_no_other(workspace: Workspace) -> None:
+    path = workspace[1] / "sources.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('voices = ["petrov"]', 'voices = ["petrov", "lavrov", "blinken"]'))
+    found = [p for p in problems(workspace) if "voice" in p]
+    assert len(found) == 2
+    assert "voice 'lavrov' also appears in another piece" in found[0]
+    assert "voice 'blinken' is not in the piece" in found[1]
+    assert all("Expert Analysis" in p for p in found)
+
+
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
