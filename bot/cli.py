@@ -57,6 +57,11 @@ def check(base: FactBase, stdout: TextIO) -> int:
             stdout.write(".\n")
     if any(base.uncovered.values()):
         stdout.write("\n`python -m bot suggest` drafts facts for the sentences not cited.\n")
+    for name, title, voice in base.shared_voices:
+        stdout.write(
+            f"\nNote: voice {voice!r} of seeds/{name} [{title[:40]}] is quoted in another piece "
+            "too, so naming it points at neither.\n"
+        )
     return 0
 
 

@@ -184,3 +184,5 @@ class FactBase:
     fingerprint: str = ""
     uncovered: dict[str, tuple[Citation, ...]] = field(default_factory=dict)
     unanswered: tuple[Unanswered, ...] = ()
+    # Voices that another piece quotes too, so they point at neither: (file, piece title, voice).
+    shared_voices: tuple[tuple[str, str, str], ...] = ()

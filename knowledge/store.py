@@ -30,7 +30,7 @@ from knowledge.models import (
     UnansweredEntry,
 )
 from knowledge.sentences import split_sentences
-from knowledge.text import STOPWORDS, words
+from knowledge.text import STOPWORDS, fold, words
 
 logger = logging.getLogger(__name__)
 
@@ -420,28 +420,40 @@ def _uncovered(sources: dict[str, Source], facts: list[Fact]) -> dict[str, tuple
     return result
 
 
-def _check_voices(sources: dict[str, Source], problems: _Collector) -> None:
-    """A piece's voices point at it, so each must be quoted there and nowhere else."""
+def _check_voices(
+    sources: dict[str, Source], problems: _Collector
+) -> tuple[dict[str, Source], tuple[tuple[str, str, str], ...]]:
+    """`sources` with each piece keeping only the voices it alone quotes, and the voices
+    dropped because another piece quotes them too, as (file, piece title, voice). A voice its
+    own piece never quotes is a problem: a slip in the metadata."""
     texts = {
-        (name, piece.start): source.text[piece.start : piece.end].casefold()
+        (name, piece.start): fold(source.text[piece.start : piece.end])
         for name, source in sources.items()
         for piece in source.pieces
     }
+    kept: dict[str, Source] = {}
+    shared: list[tuple[str, str, str]] = []
     for name, source in sources.items():
+        pieces = []
         for piece in source.pieces:
+            alone = []
             for voice in piece.voices:
-                found = [key for key, text in texts.items() if voice.casefold() in text]
-                if found != [(name, piece.start)]:
-                    where = (
-                        "is not in the piece"
-                        if (name, piece.start) not in found
-                        else ("also appears in another piece")
-                    )
+                found = [key for key, text in texts.items() if fold(voice) in text]
+                if (name, piece.start) not in found:
                     problems.add(
                         f"knowledge/{SOURCES_FILE}",
                         f"source {name}, piece {piece.title!r}",
-                        f"voice {voice!r} {where}",
+                        f"voice {voice!r} is not in the piece",
                     )
+                elif len(found) > 1:
+                    # Not an error: an article added later may quote the same person, and
+                    # must not stop the fact base loading. The name just points nowhere now.
+                    shared.append((name, piece.title, voice))
+                else:
+                    alone.append(voice)
+            pieces.append(replace(piece, voices=tuple(alone)))
+        kept[name] = replace(source, pieces=tuple(pieces))
+    return kept, tuple(shared)
 
 
 def load_fact_base(seeds_dir: Path, knowledge_dir: Path) -> FactBase:
@@ -464,7 +476,7 @@ def load_fact_base(seeds_dir: Path, knowledge_dir: Path) -> FactBase:
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             nicknames = tuple(entry.nicknames) if entry else ()
             sources[name] = Source(name, text, pieces, digest, nicknames)
-    _check_voices(sources, problems)
+    sources, shared_voices = _check_voices(sources, problems)
     aliases = _load_aliases(knowledge_dir, problems)
     facts = _load_facts(knowledge_dir, sources, problems)
     unanswered = _load_unanswered(knowledge_dir, {f.id for f in facts}, problems)
@@ -484,6 +496,7 @@ def load_fact_base(seeds_dir: Path, knowledge_dir: Path) -> FactBase:
         fingerprint=_fingerprint(seeds_dir, knowledge_dir),
         uncovered=_uncovered(sources, facts),
         unanswered=tuple(unanswered),
+        shared_voices=shared_voices,
     )
     logger.info(
         "fact base loaded: %d sources, %d facts, %d passages",

@@ -107,6 +107,16 @@ def test_check_fails_on_a_broken_fact_base_naming_file_and_entry(workspace: Work
     assert run("ask", "nato", env=env).returncode == 1
 
 
+def test_check_notes_a_voice_another_article_quotes_too(workspace: Workspace) -> None:
+    seeds, knowledge = workspace
+    (seeds / "010_brief.txt").write_text("Analysts\nDr. Petrov expects no talks.", "utf-8")
+    env = {"PEACEBOT_SEEDS_DIR": str(seeds), "PEACEBOT_KNOWLEDGE_DIR": str(knowledge)}
+    result = run("check", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "OK: 3 sources," in result.stdout
+    assert "Note: voice 'petrov' of seeds/000_80ebed28bbef419f.txt" in result.stdout
+
+
 def test_evaluate_prints_the_per_style_table() -> None:
     result = run("evaluate", "tests/data/holdout.toml")
     assert result.returncode == 0, result.stderr
