@@ -104,7 +104,8 @@ class Piece:
     # What people call the piece when they point at it ("the *allies* story"): see
     # `knowledge.index.piece_references`.
     nicknames: tuple[str, ...] = ()
-    # People quoted in this piece and in no other, so that "per Petrov" points at it.
+    # People quoted in this piece and in no other, so that "per Petrov" points at their lines
+    # in it (see `knowledge.index.Index.names_voice_of`).
     voices: tuple[str, ...] = ()
 
 
