@@ -116,6 +116,8 @@ LABELLED_SETS = (
     "holdout23.toml",
     "tuning67.toml",
     "tuning68.toml",
+    "tuning69.toml",
+    "tuning70.toml",
 )
 UNREAD = frozenset(
     {

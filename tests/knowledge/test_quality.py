@@ -129,6 +129,8 @@ FLOORS = {
     "holdout23.toml": (89, 43),
     "tuning67.toml": (105, 45),
     "tuning68.toml": (106, 45),
+    "tuning69.toml": (80, 44),
+    "tuning70.toml": (93, 42),
 }
 
 
