@@ -230,6 +230,13 @@ def test_naming_the_outlet_of_a_whole_file_leads_with_its_account(answerer: Answ
     assert not any(answerer.index.names_outlet_of(query, c) for c in lavrov.citations)
 
 
+def test_a_slash_command_in_a_message_does_not_count_as_asked(answerer: Answerer) -> None:
+    # "peace" from "`/peace`" pulled this to the fact on prospects for peace.
+    answer = answerer.answer("<!here> `/peace` who is Dr. Alexander Petrov?")
+    assert answer.answered
+    assert answer.match == "person-petrov"
+
+
 def test_naming_a_person_quoted_in_one_piece_leads_with_their_lines(answerer: Answerer) -> None:
     # The Istanbul fact quotes the news report (Putin's terms) first; Petrov speaks only in
     # the interview, so "according to Petrov" means his account of Lavrov's terms.

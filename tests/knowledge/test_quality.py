@@ -130,7 +130,7 @@ FLOORS = {
     "tuning67.toml": (105, 45),
     "tuning68.toml": (106, 45),
     "tuning69.toml": (80, 44),
-    "tuning70.toml": (93, 42),
+    "tuning70.toml": (94, 42),
 }
 
 

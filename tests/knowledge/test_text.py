@@ -15,6 +15,27 @@ def test_slack_markup_keeps_only_readable_labels() -> None:
     assert strip_slack_markup(text).split() == ["see", "and", "this", "story"]
 
 
+def test_a_slash_command_typed_into_a_message_is_not_part_of_the_question() -> None:
+    assert strip_slack_markup("<!here> `/peace` who is Petrov?").split() == [
+        "`",
+        "`",
+        "who",
+        "is",
+        "Petrov?",
+    ]
+    assert strip_slack_markup("/peace who rejected").split() == ["who", "rejected"]
+    # A slash between words, or in a link, is not a command.
+    assert strip_slack_markup(
+        "the US/Russia plan and/or <https://x.example/a/b|label>"
+    ).split() == [
+        "the",
+        "US/Russia",
+        "plan",
+        "and/or",
+        "label",
+    ]
+
+
 def test_slack_escapes_are_decoded() -> None:
     assert strip_slack_markup("war &amp; peace &lt;3") == "war & peace <3"
 
