@@ -118,6 +118,8 @@ LABELLED_SETS = (
     "tuning68.toml",
     "tuning69.toml",
     "tuning70.toml",
+    "tuning71.toml",
+    "tuning72.toml",
 )
 UNREAD = frozenset(
     {

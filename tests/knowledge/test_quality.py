@@ -131,6 +131,8 @@ FLOORS = {
     "tuning68.toml": (106, 45),
     "tuning69.toml": (80, 44),
     "tuning70.toml": (94, 42),
+    "tuning71.toml": (91, 44),
+    "tuning72.toml": (95, 43),
 }
 
 
