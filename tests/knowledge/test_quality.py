@@ -116,7 +116,7 @@ FLOORS = {
     "tuning57.toml": (108, 45),
     "tuning58.toml": (109, 42),
     "tuning59.toml": (105, 44),
-    "tuning60.toml": (105, 45),
+    "tuning60.toml": (106, 45),
     "tuning61.toml": (107, 45),
     "tuning62.toml": (108, 44),
     "tuning63.toml": (110, 45),
@@ -130,7 +130,7 @@ FLOORS = {
     "tuning67.toml": (105, 45),
     "tuning68.toml": (106, 45),
     "tuning69.toml": (80, 44),
-    "tuning70.toml": (94, 42),
+    "tuning70.toml": (95, 42),
     "tuning71.toml": (91, 44),
     "tuning72.toml": (95, 43),
 }
