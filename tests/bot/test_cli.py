@@ -88,7 +88,7 @@ def test_check_reports_coverage() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK: 2 sources,")
     assert "sentences cited by a fact" in result.stdout
-    assert "It’s my pleasure to be here." in result.stdout  # a sentence no fact cites
+    assert "Dr. Petrov, thank you for joining us." in result.stdout  # a sentence no fact cites
 
 
 def test_check_fails_on_a_broken_fact_base_naming_file_and_entry(workspace: Workspace) -> None:

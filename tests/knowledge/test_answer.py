@@ -109,11 +109,11 @@ def test_hostile_text_around_a_real_question_still_gets_a_verbatim_answer(
 
 
 def test_passages_answer_what_no_fact_covers_but_rank_below_facts(answerer: Answerer) -> None:
-    # The interview's opening pleasantry is cited by no curated fact.
-    answer = answerer.answer("it's my pleasure to be here")
+    # The host's welcome to Petrov is cited by no curated fact.
+    answer = answerer.answer("Dr. Petrov, thank you for joining us")
     assert answer.answered
     assert answer.citations[0].fact_id is None
-    assert answer.citations[0].excerpt == "It’s my pleasure to be here."
+    assert answer.citations[0].excerpt == "Dr. Petrov, thank you for joining us."
 
 
 def test_a_why_question_gets_the_fact_that_gives_the_reason(answerer: Answerer) -> None:
