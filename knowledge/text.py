@@ -16,12 +16,10 @@ from rapidfuzz.distance import Levenshtein
 
 # Slack wraps mentions, channels, links and broadcasts in angle brackets; keep only the
 # human-readable label (if any) so a question reads as the person typed it.
-# A slash command typed into a message ("/peace who rejected?" in a DM, a thread or the shell,
-# "<!here> `/peace` who is Petrov?") says where the question was meant to go, not what it asks.
-# Only at the start, after mentions, or set off as code: "the US /Russia plan" keeps its words.
-_SLASH_COMMAND = re.compile(
-    r"(^\s*(?:<[^<>]*>\s*)*|(?<=[`*_~]))/[a-z][\w-]*(?=[\s`*_~?!.,:;]|$)", re.I
-)
+# The bot's own slash command typed into a message ("/peace who rejected?" in a DM, a thread or
+# the shell, "<!here> `/peace` who is Petrov?") says where the question was meant to go, not
+# what it asks. Only that command: "the US /Russia plan" keeps its words.
+_SLASH_COMMAND = re.compile(r"(?<![\w/])/peace(?:bot)?(?![\w/])", re.I)
 _SLACK_LINK = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
 # Slack writes emoji as short codes (":thinking_face:", ":+1::skin-tone-2:"); they are tone,
 # not topic. A code holds a letter, is :+1: / :-1:, or is all digits (":100:") standing on its
@@ -116,7 +114,7 @@ def strip_slack_markup(text: str) -> str:
             return f" {text_label} "
         return " "  # a bare link: the address is not part of the question
 
-    return html.unescape(_SLACK_LINK.sub(label, _SLASH_COMMAND.sub(r"\1 ", text)))
+    return html.unescape(_SLACK_LINK.sub(label, _SLASH_COMMAND.sub(" ", text)))
 
 
 def strip_emoji_codes(text: str) -> str:

@@ -38,10 +38,12 @@ def fast_words(text: str) -> list[str]:
     """`knowledge.text.words(text)`, without Unicode normalisation when `text` is plain ASCII.
 
     ASCII has nothing to decompose or strip and lower-cases like `casefold`; without `<` there
-    is no Slack markup and without `&` no HTML escape. The other steps of `knowledge.text.fold`
-    are repeated here; `agrees_with_text` checks that they still are.
+    is no Slack markup, without `&` no HTML escape and without `/` no slash command. The other
+    steps of `knowledge.text.fold` are repeated here; `agrees_with_text` checks that they still
+    are.
     """
-    if text.isascii() and "<" not in text and "&" not in text and SEPARATOR not in text:
+    plain = "<" not in text and "&" not in text and "/" not in text
+    if text.isascii() and plain and SEPARATOR not in text:
         if _has_us(text):
             text = _US.sub("USA", text)  # the country, told apart from the pronoun
         text = text.lower()
@@ -59,6 +61,7 @@ def fast_words_joined(texts: list[str]) -> list[str] | None:
         not joined.isascii()
         or "<" in joined
         or "&" in joined
+        or "/" in joined
         or joined.count(SEPARATOR) != len(texts) - 1
     ):
         return None

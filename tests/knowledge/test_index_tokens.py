@@ -20,6 +20,7 @@ AWKWARD = [
     "Kyiv’s “security” — Zelenskyy’s",
     "<@U123> what about <https://x.example|the plan>?",
     "war &amp; peace",
+    "/peace who rejected, `/peace` US/Russia",
     "naïve café Zürich",
     "snake_case and dash-ed 20yrs 2,000",
     "A\u00a0non-breaking space",
