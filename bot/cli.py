@@ -38,7 +38,8 @@ def ask(answerer: Answerer, questions: Iterable[str], stdout: TextIO, as_json: b
 
 
 def check(base: FactBase, stdout: TextIO) -> int:
-    """Report the loaded fact base: sizes and the sentences no curated fact cites."""
+    """Report the loaded fact base: sizes, the sentences no curated fact cites, and voices that
+    point nowhere because another piece names them too."""
     stdout.write(
         f"OK: {len(base.sources)} sources, {len(base.facts)} facts, "
         f"{len(base.unanswered)} known unanswered questions, "
@@ -57,10 +58,11 @@ def check(base: FactBase, stdout: TextIO) -> int:
             stdout.write(".\n")
     if any(base.uncovered.values()):
         stdout.write("\n`python -m bot suggest` drafts facts for the sentences not cited.\n")
-    for name, title, voice in base.shared_voices:
+    for shared in base.shared_voices:
+        elsewhere = ", ".join(f"seeds/{name}" for name in shared.also_in)
         stdout.write(
-            f"\nNote: voice {voice!r} of seeds/{name} [{title[:40]}] is quoted in another piece "
-            "too, so naming it points at neither.\n"
+            f"\nNote: voice {shared.voice!r} of seeds/{shared.source} [{shared.piece[:40]}] is "
+            f"named in {elsewhere} too, so naming it points at neither.\n"
         )
     return 0
 

@@ -53,8 +53,9 @@ from knowledge.text import (
     STOPWORDS,
     AliasMap,
     content_stems,
-    fold,
     is_generic,
+    name_words,
+    names,
     stem,
     strip_emoji_codes,
     words,
@@ -298,7 +299,7 @@ _REFERENCE_NOUNS = ("article", "story", "piece", "report", "coverage", "writeup"
 _REFERENCE_NOUNS += tuple(f"news {noun}" for noun in ("article", "story", "piece", "report"))
 _DETERMINERS = ("the", "this", "that")
 # The speaker's label that opens a line of a transcript: "Dr. Petrov:", "Senior Editor:".
-_SPEAKER = re.compile(r"([^:\n]{1,40}):")
+_SPEAKER = re.compile(r"^([^:\n]{1,40}):", re.M)
 
 
 def _piece_tokens(base: FactBase) -> dict[tuple[str, int], str]:
@@ -412,15 +413,23 @@ class Index:
                 (outlet,) = outlets
                 self._outlets[name] = frozenset(self._content_stems(self._tokens(outlet)))
         # Likewise a person quoted in one piece only, "according to Petrov", points at what
-        # that person says there: lines that name them, or that they speak in a transcript.
-        self._voices: dict[tuple[str, int], list[tuple[frozenset[str], str]]] = {
-            (name, piece.start): [
-                (frozenset(self._content_stems(self._tokens(v))), fold(v)) for v in piece.voices
-            ]
-            for name, source in base.sources.items()
-            for piece in source.pieces
-            if piece.voices
-        }
+        # that person says there: in a transcript ("Dr. Petrov: ..."), the lines they speak;
+        # elsewhere, lines that name them.
+        self._voices: dict[tuple[str, int], list[tuple[frozenset[str], tuple[str, ...]]]] = {}
+        self._transcripts: set[tuple[str, int]] = set()
+        for name, source in base.sources.items():
+            for piece in source.pieces:
+                if not piece.voices:
+                    continue
+                voices = [
+                    (frozenset(self._content_stems(self._tokens(v))), name_words(v))
+                    for v in piece.voices
+                ]
+                self._voices[name, piece.start] = voices
+                text = source.text[piece.start : piece.end]
+                labels = [words(m.group(1)) for m in _SPEAKER.finditer(text)]
+                if any(names(person, label) for _, person in voices for label in labels):
+                    self._transcripts.add((name, piece.start))
         if _state is None:
             with _collector_paused():
                 _state = self._build(base)
@@ -696,21 +705,24 @@ class Index:
 
     def names_voice_of(self, query: Query, citation: Citation) -> bool:
         """Whether `query` names a person quoted only in the piece `citation` stands in, and
-        `citation` is theirs: it names them, or its line opens with their name ("Dr. Petrov:").
-        (An interview's intro and the host's questions are not the guest's account.)"""
+        `citation` is theirs: in a transcript, on a line they speak ("Dr. Petrov: ..."; the
+        host's intro and questions are not the guest's account); elsewhere, one naming them."""
         piece = self._sources[citation.source].piece_at(citation.start)
+        key = (citation.source, piece.start)
         named = [
-            name
-            for stems, name in self._voices.get((citation.source, piece.start), ())
+            person
+            for stems, person in self._voices.get(key, ())
             if stems and stems.issubset(query.stems)
         ]
         if not named:
             return False
-        text = self._sources[citation.source].text
-        line = text[text.rfind("\n", 0, citation.start) + 1 : citation.start]
-        speaker = _SPEAKER.match(line)
-        said = fold(citation.excerpt) + " " + (fold(speaker.group(1)) if speaker else "")
-        return any(name in said for name in named)
+        if key in self._transcripts:
+            text = self._sources[citation.source].text
+            speaker = _SPEAKER.match(text, text.rfind("\n", 0, citation.start) + 1)
+            said = words(speaker.group(1)) if speaker else []
+        else:
+            said = words(citation.excerpt)
+        return any(names(person, said) for person in named)
 
     def heading_of(self, citation: Citation) -> str:
         """The heading of the section `citation` stands in, or "": a question may name the

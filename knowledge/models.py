@@ -7,7 +7,7 @@ loaded, validated fact base that the index searches.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -174,6 +174,15 @@ class Unanswered:
     requires: frozenset[str] = frozenset()
 
 
+class SharedVoice(NamedTuple):
+    """A piece's voice that other pieces name too (see `Piece.voices`)."""
+
+    source: str
+    piece: str  # its title
+    voice: str
+    also_in: tuple[str, ...]  # the other files naming it
+
+
 @dataclass(frozen=True, slots=True)
 class FactBase:
     """Everything the answerer needs, validated and immutable once built."""
@@ -185,5 +194,5 @@ class FactBase:
     fingerprint: str = ""
     uncovered: dict[str, tuple[Citation, ...]] = field(default_factory=dict)
     unanswered: tuple[Unanswered, ...] = ()
-    # Voices that another piece quotes too, so they point at neither: (file, piece title, voice).
-    shared_voices: tuple[tuple[str, str, str], ...] = ()
+    # Voices another piece names too, so they point at neither.
+    shared_voices: tuple[SharedVoice, ...] = ()

@@ -24,13 +24,14 @@ from knowledge.models import (
     FactEntry,
     Passage,
     Piece,
+    SharedVoice,
     Source,
     SourceEntry,
     Unanswered,
     UnansweredEntry,
 )
 from knowledge.sentences import split_sentences
-from knowledge.text import STOPWORDS, fold, words
+from knowledge.text import STOPWORDS, name_words, names, words
 
 logger = logging.getLogger(__name__)
 
@@ -422,33 +423,41 @@ def _uncovered(sources: dict[str, Source], facts: list[Fact]) -> dict[str, tuple
 
 def _check_voices(
     sources: dict[str, Source], problems: _Collector
-) -> tuple[dict[str, Source], tuple[tuple[str, str, str], ...]]:
-    """`sources` with each piece keeping only the voices it alone quotes, and the voices
-    dropped because another piece quotes them too, as (file, piece title, voice). A voice its
-    own piece never quotes is a problem: a slip in the metadata."""
+) -> tuple[dict[str, Source], tuple[SharedVoice, ...]]:
+    """`sources` with each piece keeping only the voices no other piece names, and the voices
+    dropped because another piece names them too. A voice that is not a name, or that its own
+    piece never names, is a problem: a slip in the metadata."""
     texts = {
-        (name, piece.start): fold(source.text[piece.start : piece.end])
+        (name, piece.start): words(source.text[piece.start : piece.end])
         for name, source in sources.items()
         for piece in source.pieces
     }
     kept: dict[str, Source] = {}
-    shared: list[tuple[str, str, str]] = []
+    shared: list[SharedVoice] = []
     for name, source in sources.items():
         pieces = []
         for piece in source.pieces:
             alone = []
             for voice in piece.voices:
-                found = [key for key, text in texts.items() if fold(voice) in text]
-                if (name, piece.start) not in found:
+                person = name_words(voice)
+                found = [key for key, text in texts.items() if names(person, text)]
+                if not person or (name, piece.start) not in found:
                     problems.add(
                         f"knowledge/{SOURCES_FILE}",
                         f"source {name}, piece {piece.title!r}",
-                        f"voice {voice!r} is not in the piece",
+                        f"voice {voice!r} "
+                        + ("is no name" if not person else "is not in the piece"),
                     )
                 elif len(found) > 1:
-                    # Not an error: an article added later may quote the same person, and
-                    # must not stop the fact base loading. The name just points nowhere now.
-                    shared.append((name, piece.title, voice))
+                    # Not an error: an article added later may name the same person, and must
+                    # not stop the fact base loading. The name just points nowhere now.
+                    others = tuple(
+                        dict.fromkeys(f for f, at in found if (f, at) != (name, piece.start))
+                    )
+                    shared.append(SharedVoice(name, piece.title, voice, others))
+                    logger.warning(
+                        "voice %r of %s points nowhere: %s name it too", voice, name, others
+                    )
                 else:
                     alone.append(voice)
             pieces.append(replace(piece, voices=tuple(alone)))

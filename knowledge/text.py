@@ -246,6 +246,19 @@ class AliasMap:
         return out
 
 
+def name_words(name: str) -> tuple[str, ...]:
+    """The words of a person's name without titles or filler: "Dr. Petrov" is ("petrov",)."""
+    return tuple(w for w in words(name) if w not in STOPWORDS)
+
+
+def names(name: tuple[str, ...], text_words: list[str]) -> bool:
+    """Whether `text_words` hold the words of `name` in a row (whole words: not "Cameroon")."""
+    size = len(name)
+    return size > 0 and any(
+        tuple(text_words[i : i + size]) == name for i in range(len(text_words) - size + 1)
+    )
+
+
 def content_stems(tokens: Iterable[str]) -> list[str]:
     """Stems of the tokens that carry meaning, order kept, duplicates removed."""
     seen: dict[str, None] = {}

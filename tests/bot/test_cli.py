@@ -115,6 +115,7 @@ def test_check_notes_a_voice_another_article_quotes_too(workspace: Workspace) ->
     assert result.returncode == 0, result.stderr
     assert "OK: 3 sources," in result.stdout
     assert "Note: voice 'petrov' of seeds/000_80ebed28bbef419f.txt" in result.stdout
+    assert "is named in seeds/010_brief.txt too" in result.stdout
 
 
 def test_evaluate_prints_the_per_style_table() -> None:

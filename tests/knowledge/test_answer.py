@@ -249,9 +249,22 @@ def test_naming_a_person_quoted_in_one_piece_leads_with_their_lines(answerer: An
         answer = answerer.answer(question)
         assert answer.match == "istanbul-conditions-list", question
         assert answer.citations[0].excerpt.startswith("More importantly, Lavrov insists"), question
-    # Only what the person says: the interview's intro is the host's, not Petrov's account.
+    # Only what the person says: the interview's intro and questions are the host's, even
+    # where they name Petrov, so they never lead for being "his".
     answer = answerer.answer("How was the plan received, according to Petrov?")
     assert not answer.citations[0].excerpt.startswith("Earlier this week")
+    answer = answerer.answer("when did news of the plan break, according to Petrov?")
+    assert answer.citations[0].excerpt.startswith("Earlier this week, news broke")
+    query = answerer.index.parse("what did petrov say?")
+    hosts = [
+        c
+        for f in answerer.base.facts
+        for c in f.citations
+        if c.excerpt.startswith(("Senior Editor:", "To unpack", "Welcome back"))
+    ]
+    assert hosts and not any(answerer.index.names_voice_of(query, c) for c in hosts)
+    theirs = [c for f in answerer.base.facts for c in f.citations if "Dr. Petrov:" in c.excerpt]
+    assert theirs and all(answerer.index.names_voice_of(query, c) for c in theirs)
     # A person named beside another topic points only at their own lines: comparing Zelenskyy
     # with Putin keeps Putin's line, not the allies piece's account of the Kremlin.
     answer = answerer.answer("Compare Zelenskyy's and Putin's positions on territory")

@@ -3,6 +3,8 @@ from knowledge.text import (
     STOPWORDS,
     AliasMap,
     fold,
+    name_words,
+    names,
     strip_emoji_codes,
     strip_slack_markup,
     words,
@@ -144,3 +146,12 @@ def test_newsroom_chatter_is_no_word_of_the_articles() -> None:
     for path in sorted(SEEDS.glob("*.txt")):
         used = set(words(path.read_text(encoding="utf-8")))
         assert not used & NEWSROOM, path.name
+
+
+def test_a_name_is_whole_words_without_titles() -> None:
+    assert name_words("Dr. Alexander Petrov") == ("alexander", "petrov")
+    assert name_words("Dr.") == ()
+    assert names(("cameron",), words("David Cameron stated"))
+    assert not names(("cameron",), words("Cameroon talks"))
+    assert not names(("alexander", "petrov"), words("Alexander met Petrov"))
+    assert not names((), words("anything"))
