@@ -41,7 +41,7 @@ ABBREVIATIONS = frozenset(
     per smth sth abt afaik iirc fwiw wdym rn cuz coz itll youll theyll theyd youd ive youve
     weve theyve im youre theyre wheres hows theres heres lemme gimme kinda sorta ya yall thx
     ty rly srsly tbf anyways bc literally legit lowkey wtf wth haha hah heh bruh dude alright
-    gotcha awesome wud cud shud
+    gotcha awesome wud cud shud fella fellas chap chaps bloke blokes dudes
     """.split()
 )
 # Words that carry no topic: question words, chat filler, titles ("Dr.") and the most common
@@ -72,7 +72,7 @@ _NO_TOPIC = frozenset(
     honestly confused curious wondering recap lmao omg hiya dunno gotta inside within among
     across toward towards onto via whose either neither whatever whenever wherever whoever
     however whichever dr mr mrs ms prof argue argues argued arguing argument arguments
-    person fella fellow dude chap bloke
+    person persons fellow fellows
     """.split()
 )
 # Newsroom chatter around a question ("*urgent*", "pull the quote for the carousel", "sanity
