@@ -16,11 +16,11 @@ from rapidfuzz.distance import Levenshtein
 
 # Slack wraps mentions, channels, links and broadcasts in angle brackets; keep only the
 # human-readable label (if any) so a question reads as the person typed it.
+_SLACK_LINK = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
 # The bot's own slash command typed into a message ("/peace who rejected?" in a DM, a thread or
 # the shell, "<!here> `/peace` who is Petrov?") says where the question was meant to go, not
 # what it asks. Only that command: "the US /Russia plan" keeps its words.
 _SLASH_COMMAND = re.compile(r"(?<![\w/])/peace(?:bot)?(?![\w/])", re.I)
-_SLACK_LINK = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
 # Slack writes emoji as short codes (":thinking_face:", ":+1::skin-tone-2:"); they are tone,
 # not topic. A code holds a letter, is :+1: / :-1:, or is all digits (":100:") standing on its
 # own, so "10:30:15" is left alone.

@@ -13,7 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import compress
 
-from knowledge.text import _POSSESSIVE, _US, STOPWORDS, AliasMap, content_stems, stem, words
+from knowledge.text import (
+    _POSSESSIVE,
+    _SLASH_COMMAND,
+    _US,
+    STOPWORDS,
+    AliasMap,
+    content_stems,
+    stem,
+    words,
+)
 
 # `knowledge.text`'s words (`[^\W_]+`) in lower-case ASCII are the runs of [a-z0-9]: every other
 # ASCII character becomes a space and `str.split` finds them, a few times faster than a regex.
@@ -34,15 +43,20 @@ def _has_us(text: str) -> bool:
     return "US" in text or "U.S." in text
 
 
+def _has_command(text: str) -> bool:
+    """Whether `_SLASH_COMMAND` can match: nearly every text has no "/" to look at."""
+    return "/" in text and _SLASH_COMMAND.search(text) is not None
+
+
 def fast_words(text: str) -> list[str]:
     """`knowledge.text.words(text)`, without Unicode normalisation when `text` is plain ASCII.
 
     ASCII has nothing to decompose or strip and lower-cases like `casefold`; without `<` there
-    is no Slack markup, without `&` no HTML escape and without `/` no slash command. The other
-    steps of `knowledge.text.fold` are repeated here; `agrees_with_text` checks that they still
-    are.
+    is no Slack markup, without `&` no HTML escape, and without the bot's slash command nothing
+    more to drop. The other steps of `knowledge.text.fold` are repeated here; `agrees_with_text`
+    checks that they still are.
     """
-    plain = "<" not in text and "&" not in text and "/" not in text
+    plain = "<" not in text and "&" not in text and not _has_command(text)
     if text.isascii() and plain and SEPARATOR not in text:
         if _has_us(text):
             text = _US.sub("USA", text)  # the country, told apart from the pronoun
@@ -61,7 +75,7 @@ def fast_words_joined(texts: list[str]) -> list[str] | None:
         not joined.isascii()
         or "<" in joined
         or "&" in joined
-        or "/" in joined
+        or _has_command(joined)
         or joined.count(SEPARATOR) != len(texts) - 1
     ):
         return None
