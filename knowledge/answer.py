@@ -14,7 +14,9 @@ from typing import Any
 
 from knowledge.asking import (
     Wants,
+    asked_for,
     can_answer,
+    capitalised,
     compares,
     kind_only,
     last_question,
@@ -24,6 +26,7 @@ from knowledge.asking import (
 )
 from knowledge.index import Hit, Index, Query
 from knowledge.models import Citation, Fact, FactBase, Unanswered
+from knowledge.text import words
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +74,15 @@ BOTH_MARGIN = 5.0
 # A question that wants a time, a day, a number or a size is declined when the facts that can
 # give one match it this much worse than the best match, which cannot.
 WANTS_MARGIN = 10.0
+# A question the best fact matches fairly but not fully ("what does Petrov say NATO
+# enlargement means to Putin and his circle?": no fact says "circle") is answered with it if it
+# scores and covers this much and what it lacks is minor: no word weighing PARTIAL_MISSING of the
+# question, no name, nothing the question asks for (see `Answerer._partly_answers`). Near
+# misses lack just those: "which *countries* would send peacekeepers?", "did *Zelenskyy*
+# respond to Cameron?".
+PARTIAL_SCORE = 55.0
+PARTIAL_COVERAGE = 0.65
+PARTIAL_MISSING = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,23 +160,35 @@ class Answerer:
                 if retried.answered or retried.note is not None:
                     answer, part_alone = replace(retried, question=question), True
                     break
+        partly = False
+        if not answer.answered and answer.note is None:
+            # Last, the whole message, taking a fair match whose gaps are minor.
+            partial = self._answer(question, partial=True)
+            if partial.answered:
+                answer, part_alone, partly = partial, False, True
         if answer.answered:
             logger.info(
-                "answered: match=%s score=%.1f citations=%d one question alone=%s",
+                "answered: match=%s score=%.1f citations=%d one question alone=%s partly=%s",
                 answer.match,
                 answer.score,
                 len(answer.citations),
                 part_alone,
+                partly,
             )
         else:
             logger.info("declined: score=%.1f known gap=%s", answer.score, answer.match)
         return answer
 
     def _answer(
-        self, question: str, also_asked: AbstractSet[str] = frozenset(), retry: bool = False
+        self,
+        question: str,
+        also_asked: AbstractSet[str] = frozenset(),
+        retry: bool = False,
+        partial: bool = False,
     ) -> Answer:
         """The answer to `question`; `also_asked` are more words that count as asked (those of
-        the whole message when `question` is part of it, as for a `retry`)."""
+        the whole message when `question` is part of it, as for a `retry`); `partial` answers
+        a fair match that lacks only minor words (see `_partly_answers`)."""
         query, hits = self.index.search(question, limit=8)
         if kind_only(query.stems) or (
             query.everyday and (not hits or hits[0].score < EVERYDAY_MATCH)
@@ -221,6 +245,8 @@ class Answerer:
             # own, cover it together as one fact would have to.
             compared = self._covered_together(query, hits, best)
             declined = not compared
+        if declined and partial and gap is None and not beside_the_point and best is not None:
+            declined = not self._partly_answers(question, query, best, kind)
         if declined:
             return Answer(
                 question=question,
@@ -289,6 +315,28 @@ class Answerer:
             for c in self._facts[hit.key].citations
         ]
         return self.index.relevance(query, *texts) >= MIN_COVERAGE
+
+    def _partly_answers(self, question: str, query: Query, best: Hit, kind: Wants) -> bool:
+        """Whether the fact `best` answers `question` although it lacks some of its words: a
+        fair match that lacks no name, nothing the question asks for, no weighty word."""
+        if best.kind != "fact" or kind not in (Wants.ANYTHING, Wants.REASON):
+            return False
+        if "where" in words(question[:200]):  # wants a place, which the fact lacks
+            return False
+        if best.score < PARTIAL_SCORE or best.coverage < PARTIAL_COVERAGE:
+            return False
+        fact = self._facts[best.key]
+        texts = [*fact.phrasings, fact.topic, *fact.aliases]
+        texts += [f"{c.excerpt} {self.index.surroundings(c)}" for c in fact.citations]
+        asked = set(self.index.parse(" ".join(asked_for(question))).stems)
+        named = set(self.index.parse(" ".join(capitalised(question))).stems)
+        return all(
+            share < PARTIAL_MISSING
+            and s not in asked
+            and s not in named
+            and not self.index.is_name(s)
+            for s, share in self.index.uncovered(query, *texts)
+        )
 
     def _applies(self, key: str, asked: set[str]) -> bool:
         """Whether a known unanswered question applies to a question using the words `asked`."""

@@ -126,6 +126,13 @@ _WHEN_CLAUSE = re.compile(
 _WHEN = re.compile(r"\bwhen\b", re.I)
 # How much of a question is read for what it asks: a huge message is no question.
 _MAX_CHARS = 1000
+# Question words, and how many words after one say what it asks for (see `asked_for`).
+_ASKING = frozenset("what whats which who whos whose whom where wheres how hows about abt".split())
+_ASKED_WORDS = 3
+# Wherever it stands, "name" asks for one: "who drafted it, by name?", "names pls".
+_NAME = frozenset(("name", "names"))
+_SENTENCE_END = re.compile(r"[.!?:;\n]+")
+_CAPITALISED = re.compile(r"[^\W\d_]+")
 
 
 def wants(question: str) -> Wants:
@@ -173,6 +180,32 @@ _COMPARING = re.compile(
     r"|each (?:article|piece|story|report|account|outlet|source|version|one))\b",
     re.I,
 )
+
+
+def asked_for(question: str) -> list[str]:
+    """The words that say what `question` asks for: the few after each question word or
+    "about" ("which *European countries would* send troops?", "who *runs the* Jamestown
+    Foundation?", "what did Putin say about *the Russian economy*?"), and "name"."""
+    tokens = words(_MARKUP.sub(" ", strip_emoji_codes(question[:_MAX_CHARS])))
+    asked = [
+        token
+        for at, word in enumerate(tokens)
+        if word in _ASKING
+        for token in tokens[at + 1 : at + 1 + _ASKED_WORDS]
+    ]
+    return asked + [t for t in tokens if t in _NAME]
+
+
+def capitalised(question: str) -> list[str]:
+    """The words capitalised inside a sentence of `question` (not opening it): names, as
+    people write them ("How do I sort a *Python* dict?")."""
+    text = _MARKUP.sub(". ", strip_emoji_codes(question[:_MAX_CHARS]))
+    return [
+        word
+        for sentence in _SENTENCE_END.split(text)
+        for word in _CAPITALISED.findall(sentence)[1:]
+        if word[0].isupper() and len(word) > 1
+    ]
 
 
 def compares(question: str) -> bool:

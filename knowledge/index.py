@@ -300,6 +300,8 @@ _REFERENCE_NOUNS += tuple(f"news {noun}" for noun in ("article", "story", "piece
 _DETERMINERS = ("the", "this", "that")
 # The speaker's label that opens a line of a transcript: "Dr. Petrov:", "Senior Editor:".
 _SPEAKER = re.compile(r"^([^:\n]{1,40}):", re.M)
+_LETTERS = re.compile(r"[^\W\d_]+")
+_TITLE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.$")
 
 
 def _piece_tokens(base: FactBase) -> dict[tuple[str, int], str]:
@@ -377,6 +379,38 @@ def _heading_of(
     return above[-1] if above else ""
 
 
+def _name_stems(base: FactBase, stems_of: Callable[[str], list[str]]) -> frozenset[str]:
+    """The stems of names of people, places, outlets and bodies ("Lavrov", "Kyiv", "NATO"):
+    words the articles capitalise inside sentences and never write in lower case. Words that
+    open a sentence ("Moreover", or "conflict.The" run together) and title-case headings say
+    nothing either way, nor does a line's first word in lower case (a slip: "russia Rejects")."""
+    capitalised: set[str] = set()
+    lower: set[str] = set()
+    for source in base.sources.values():
+        for line in source.text.splitlines():
+            found = list(_LETTERS.finditer(line))
+            heading = sum(m.group()[0].isupper() for m in found) * 2 > len(found)
+            for at, match in enumerate(found):
+                word = match.group()
+                if word[0].islower():
+                    if at:
+                        lower.update(stems_of(word))
+                    continue
+                before = line[: match.start()].rstrip(" \t\"'“”‘’(-–—")
+                opens = not before or (before[-1] in ".!?:;" and not _TITLE.search(before))
+                if not heading and not opens:
+                    capitalised.update(stems_of(word))
+    # The people a piece is curated as quoting are named whatever the spelling ("Dr. petrov").
+    voices = {
+        s
+        for src in base.sources.values()
+        for p in src.pieces
+        for v in p.voices
+        for s in stems_of(v)
+    }
+    return frozenset(capitalised - lower) | voices
+
+
 class Index:
     """Built once per fact base; `search` is read-only and safe to share between threads.
 
@@ -430,6 +464,7 @@ class Index:
                 labels = [words(m.group(1)) for m in _SPEAKER.finditer(text)]
                 if any(names(person, label) for _, person in voices for label in labels):
                     self._transcripts.add((name, piece.start))
+        self._names = _name_stems(base, lambda w: self._content_stems(self._tokens(w)))
         if _state is None:
             with _collector_paused():
                 _state = self._build(base)
@@ -660,6 +695,11 @@ class Index:
     def relevance(self, query: Query, *texts: str) -> float:
         """The share of the question's weight that `texts` cover together (0-1), e.g. to order
         a fact's citations so the one that speaks to the question comes first."""
+        return 1.0 - sum(share for _, share in self.uncovered(query, *texts))
+
+    def uncovered(self, query: Query, *texts: str) -> list[tuple[str, float]]:
+        """The question's stems that `texts` do not hold, in any inflection, each with its
+        share of the question's weight."""
         stems: set[str] = set()
         for text in texts:
             found = self._text_stems.get(text)
@@ -667,14 +707,15 @@ class Index:
                 found = self._text_stems[text] = frozenset(content_stems(self._tokens(text)))
             stems |= found
         total = sum(query.weights) or 1.0
-        return (
-            sum(
-                w
-                for rel, w in zip(query.related, query.weights, strict=True)
-                if any(r in stems for r in rel)
-            )
-            / total
-        )
+        return [
+            (s, w / total)
+            for s, rel, w in zip(query.stems, query.related, query.weights, strict=True)
+            if not any(r in stems for r in rel)
+        ]
+
+    def is_name(self, s: str) -> bool:
+        """Whether the stem `s` is a name: a word the articles only ever capitalise."""
+        return s in self._names
 
     def unknown_words(self, text: str) -> list[str]:
         """The stems of `text`'s content words that nothing in the fact base holds, in any

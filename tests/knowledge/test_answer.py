@@ -497,3 +497,43 @@ def test_known_unanswered_questions_never_lend_support_or_suggestions(answerer: 
         assert all(c.fact_id in facts or c.fact_id is None for c in answer.citations)
         ids = {u.id for u in answerer.base.unanswered}
         assert not any(s in ids for s in answer.suggestions)
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        # "red lin" is no word of the fact's; "serve" and "reading" are none of the fact's.
+        ("petrov red lin sphere of influnce", "nato-red-line"),
+        (
+            "In the interviewee's reading, what purpose did the 2014 seizure of the Black Sea "
+            "peninsula serve?",
+            "crimea-2014-annexation",
+        ),
+    ],
+)
+def test_a_fair_match_lacking_only_minor_words_is_answered(
+    answerer: Answerer, question: str, fact_id: str
+) -> None:
+    _, hits = answerer.index.search(question)
+    assert hits[0].coverage < answer_module.MIN_COVERAGE  # no full match
+    answer = answerer.answer(question)
+    assert answer.answered
+    assert answer.match == fact_id
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which European countries would send troops for the peacekeeping force?",  # asked for
+        "what did putin say about the russian economy at his year-end press conference",
+        "who are the trump advisors that drafted the plan, by name?",
+        "How do I sort a Python dict by value?",  # a name the articles never use
+        "where does dr ananya chatterjee work",  # a place
+    ],
+)
+def test_a_fair_match_lacking_what_is_asked_is_declined(answerer: Answerer, question: str) -> None:
+    _, hits = answerer.index.search(question)
+    fair = next(h for h in hits if h.kind == "fact")
+    assert fair.score >= answer_module.PARTIAL_SCORE
+    assert fair.coverage >= answer_module.PARTIAL_COVERAGE
+    assert not answerer.answer(question).answered

@@ -2,7 +2,9 @@ import pytest
 
 from knowledge.asking import (
     Wants,
+    asked_for,
     can_answer,
+    capitalised,
     compares,
     last_question,
     question_before_follow_up,
@@ -180,3 +182,30 @@ def test_the_question_a_message_opens_with_before_follow_ups(
 )
 def test_a_question_comparing_the_accounts_is_told_apart(question: str, comparing: bool) -> None:
     assert compares(question) is comparing
+
+
+def test_what_a_question_asks_for_stands_after_its_question_word() -> None:
+    assert asked_for("<@U1> which European countries would send troops?") == [
+        "european",
+        "countries",
+        "would",
+    ]
+    assert asked_for("what did putin say about the economy") == [
+        "did",
+        "putin",
+        "say",
+        "the",
+        "economy",
+    ]
+    assert "name" in asked_for("the advisors who drafted the plan, by name?")
+    assert asked_for("nato 20 years") == []
+
+
+def test_names_are_the_words_capitalised_inside_a_sentence() -> None:
+    assert capitalised("How do I sort a Python dict? What did Lavrov tell TASS") == [
+        "Python",
+        "Lavrov",
+        "TASS",
+    ]
+    # Slack markup and emoji codes end a sentence: the word after them opens one.
+    assert capitalised("<@U1> Which plan? :eyes: Who drafted it") == []
