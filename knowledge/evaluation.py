@@ -120,6 +120,8 @@ LABELLED_SETS = (
     "tuning70.toml",
     "tuning71.toml",
     "tuning72.toml",
+    "tuning73.toml",
+    "tuning74.toml",
 )
 UNREAD = frozenset(
     {
