@@ -15,6 +15,7 @@ from typing import Any
 from knowledge.asking import (
     Wants,
     asked_for,
+    asks_openly,
     can_answer,
     capitalised,
     compares,
@@ -26,7 +27,6 @@ from knowledge.asking import (
 )
 from knowledge.index import Hit, Index, Query
 from knowledge.models import Citation, Fact, FactBase, Unanswered
-from knowledge.text import words
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +74,15 @@ BOTH_MARGIN = 5.0
 # A question that wants a time, a day, a number or a size is declined when the facts that can
 # give one match it this much worse than the best match, which cannot.
 WANTS_MARGIN = 10.0
-# A question the best fact matches fairly but not fully ("what does Petrov say NATO
-# enlargement means to Putin and his circle?": no fact says "circle") is answered with it if it
-# scores and covers this much and what it lacks is minor: no word weighing PARTIAL_MISSING of the
-# question, no name, nothing the question asks for (see `Answerer._partly_answers`). Near
-# misses lack just those: "which *countries* would send peacekeepers?", "did *Zelenskyy*
-# respond to Cameron?".
+# A question the best fact matches fairly but not fully ("in the interviewee's reading, what
+# purpose did the 2014 seizure of the Black Sea peninsula serve?": no fact says "reading" or
+# "serve") is answered with it if it scores and covers this much and what it lacks is minor:
+# no word weighing PARTIAL_MISSING of the question, no name, nothing the question asks for (see
+# `Answerer._partly_answers`; a word counts as held if the fact's phrasings, topic, aliases,
+# excerpts, or the outlet and heading where they stand hold it). Near misses lack just those:
+# "which *countries* would send peacekeepers?", "what did Putin say about *the economy*?". Only
+# for questions that ask openly (`knowledge.asking.asks_openly`): a yes-or-no question's missing
+# detail is the question ("is the demilitarised zone going to be *mined*?").
 PARTIAL_SCORE = 55.0
 PARTIAL_COVERAGE = 0.65
 PARTIAL_MISSING = 0.3
@@ -161,7 +164,12 @@ class Answerer:
                     answer, part_alone = replace(retried, question=question), True
                     break
         partly = False
-        if not answer.answered and answer.note is None:
+        if (
+            not answer.answered
+            and answer.note is None
+            and answer.score >= PARTIAL_SCORE
+            and asks_openly(question)
+        ):
             # Last, the whole message, taking a fair match whose gaps are minor.
             partial = self._answer(question, partial=True)
             if partial.answered:
@@ -245,8 +253,10 @@ class Answerer:
             # own, cover it together as one fact would have to.
             compared = self._covered_together(query, hits, best)
             declined = not compared
+        partly = False
         if declined and partial and gap is None and not beside_the_point and best is not None:
-            declined = not self._partly_answers(question, query, best, kind)
+            partly = self._partly_answers(question, query, best, kind)
+            declined = not partly
         if declined:
             return Answer(
                 question=question,
@@ -257,8 +267,11 @@ class Answerer:
                 corrections=query.corrected,
                 note=gap.note if gap else None,
             )
-        # Whether to answer is judged on the best match; which fact leads may still change.
-        if kind is Wants.REASON:
+        # Whether to answer is judged on the best match; which fact leads may still change,
+        # unless only the best match was judged to answer.
+        if partly:
+            pass
+        elif kind is Wants.REASON:
             hits = self._reasons_first(hits, query)
         elif _ASKS_FOR_QUOTE.search(question):
             hits = self._quotes_first(hits, query)
@@ -302,18 +315,9 @@ class Answerer:
         facts = _compared(hits)
         if not facts or facts[0] is not best or best.score < COMPARISON_FLOOR:
             return False
-        texts = [
-            text
-            for hit in facts
-            for fact in [self._facts[hit.key]]
-            for text in (*fact.phrasings, fact.topic, *fact.aliases)
-        ]
-        # What the facts quote, and where: "compare the allies story and the Lavrov report".
-        texts += [
-            f"{c.excerpt} {self.index.surroundings(c)}"
-            for hit in facts
-            for c in self._facts[hit.key].citations
-        ]
+        # What the facts quote counts, and where: "compare the allies story and the Lavrov
+        # report".
+        texts = [text for hit in facts for text in self._texts(self._facts[hit.key])]
         return self.index.relevance(query, *texts) >= MIN_COVERAGE
 
     def _partly_answers(self, question: str, query: Query, best: Hit, kind: Wants) -> bool:
@@ -321,13 +325,8 @@ class Answerer:
         fair match that lacks no name, nothing the question asks for, no weighty word."""
         if best.kind != "fact" or kind not in (Wants.ANYTHING, Wants.REASON):
             return False
-        if "where" in words(question[:200]):  # wants a place, which the fact lacks
-            return False
         if best.score < PARTIAL_SCORE or best.coverage < PARTIAL_COVERAGE:
             return False
-        fact = self._facts[best.key]
-        texts = [*fact.phrasings, fact.topic, *fact.aliases]
-        texts += [f"{c.excerpt} {self.index.surroundings(c)}" for c in fact.citations]
         asked = set(self.index.parse(" ".join(asked_for(question))).stems)
         named = set(self.index.parse(" ".join(capitalised(question))).stems)
         return all(
@@ -335,8 +334,14 @@ class Answerer:
             and s not in asked
             and s not in named
             and not self.index.is_name(s)
-            for s, share in self.index.uncovered(query, *texts)
+            for s, share in self.index.uncovered(query, *self._texts(self._facts[best.key]))
         )
+
+    def _texts(self, fact: Fact) -> list[str]:
+        """What a fact is asked with and says: its phrasings, topic and aliases, and each
+        excerpt with the outlet and heading where it stands."""
+        texts = [*fact.phrasings, fact.topic, *fact.aliases]
+        return texts + [f"{c.excerpt} {self.index.surroundings(c)}" for c in fact.citations]
 
     def _applies(self, key: str, asked: set[str]) -> bool:
         """Whether a known unanswered question applies to a question using the words `asked`."""

@@ -15,6 +15,7 @@ preamble's words can sink the match, so the last question is worth asking alone
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from enum import Enum
@@ -34,7 +35,7 @@ class Wants(Enum):
 
 
 # Words people put before the question proper ("so when ...", "ok how many ...").
-_LEAD_IN = frozenset("so and but ok okay hey hi quick q wait um btw also then lol yo".split())
+_LEAD_IN = frozenset("so and but ok okay hey hi quick q wait um btw also then lol yo tbh ngl".split())
 _TIME_PHRASES = (
     ("what", "year"),
     ("which", "year"),
@@ -132,15 +133,18 @@ _ASKED_WORDS = 3
 # Wherever it stands, "name" asks for one: "who drafted it, by name?", "names pls".
 _NAME = frozenset(("name", "names"))
 _SENTENCE_END = re.compile(r"[.!?:;\n]+")
-_CAPITALISED = re.compile(r"[^\W\d_]+")
+_CAPITALISED = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")  # "O'Brien" is one word
+# Words that open a question asking for yes or no; "or nah" still asks for one.
+_YES_OR_NO = frozenset(
+    "did does do is are was were will would can could has have had should".split()
+)
+_NO = frozenset(("not", "nah", "no", "nope", ""))
+_WHERE = frozenset(("where", "wheres"))
 
 
-def wants(question: str) -> Wants:
-    """The kind of answer `question` asks for, judged from how it opens (and, for a
-    measurement, from the units it is asked in)."""
-    question = question[:_MAX_CHARS]
-    # "what % of ..." asks for a number as much as "what percent of ..." does.
-    tokens = words(strip_emoji_codes(_MARKUP.sub(" ", question)).replace("%", " percent "))
+def _question_proper(tokens: list[str]) -> list[str]:
+    """`tokens` without the lead-in words and openers before the question proper ("ok so can
+    you tell me ...")."""
     stripped = True
     while tokens and stripped:
         stripped = False
@@ -149,6 +153,17 @@ def wants(question: str) -> Wants:
         for opener in _OPENERS:
             if tuple(tokens[: len(opener)]) == opener:
                 tokens, stripped = tokens[len(opener) :], True
+    return tokens
+
+
+def wants(question: str) -> Wants:
+    """The kind of answer `question` asks for, judged from how it opens (and, for a
+    measurement, from the units it is asked in)."""
+    question = question[:_MAX_CHARS]
+    # "what % of ..." asks for a number as much as "what percent of ..." does.
+    tokens = _question_proper(
+        words(strip_emoji_codes(_MARKUP.sub(" ", question)).replace("%", " percent "))
+    )
     head = tuple(tokens[:2])
     first_when = _WHEN.search(question) if head[:1] == ("when",) else None
     clause = _WHEN_CLAUSE.match(question, first_when.start()) if first_when else None
@@ -198,7 +213,7 @@ def asked_for(question: str) -> list[str]:
 
 def capitalised(question: str) -> list[str]:
     """The words capitalised inside a sentence of `question` (not opening it): names, as
-    people write them ("How do I sort a *Python* dict?")."""
+    people write them ("How do I sort a *Python* dict?"). Slack markup ends a sentence."""
     text = _MARKUP.sub(". ", strip_emoji_codes(question[:_MAX_CHARS]))
     return [
         word
@@ -217,6 +232,18 @@ def compares(question: str) -> bool:
 _KIND_NOUNS = frozenset(
     {"time", "times", "year", "years", "date", "dates", "day", "days", "month", "months"}
 )
+
+
+def asks_openly(question: str) -> bool:
+    """Whether `question` asks what, who, which, how or why about one thing: not for yes or no
+    ("did Macron say France would send troops?", though "a hard no or a maybe?" offers a
+    choice), not where, and not how the articles compare."""
+    tokens = _question_proper(words(_MARKUP.sub(" ", strip_emoji_codes(question[:_MAX_CHARS]))))
+    choice = any(
+        word == "or" and after not in _NO for word, after in itertools.pairwise([*tokens, ""])
+    )
+    yes_or_no = bool(tokens) and tokens[0] in _YES_OR_NO and not choice
+    return not yes_or_no and _WHERE.isdisjoint(tokens) and not compares(question)
 
 
 def kind_only(stems: Iterable[str]) -> bool:

@@ -30,6 +30,7 @@ ends when no group's ceiling reaches them. Only entries that can still make the 
 from __future__ import annotations
 
 import bisect
+import functools
 import gc
 import itertools
 import logging
@@ -47,6 +48,7 @@ from rapidfuzz import fuzz
 
 from knowledge.models import UNKNOWN_OUTLET, Citation, FactBase, Source
 from knowledge.postings import ANYWHERE, PHRASED, UNSURE, Lookup, Postings, Term
+from knowledge.sentences import split_sentences
 from knowledge.text import (
     NOT_TYPO_TARGETS,
     STEM_LENGTH,
@@ -301,7 +303,6 @@ _DETERMINERS = ("the", "this", "that")
 # The speaker's label that opens a line of a transcript: "Dr. Petrov:", "Senior Editor:".
 _SPEAKER = re.compile(r"^([^:\n]{1,40}):", re.M)
 _LETTERS = re.compile(r"[^\W\d_]+")
-_TITLE = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.$")
 
 
 def _piece_tokens(base: FactBase) -> dict[tuple[str, int], str]:
@@ -381,34 +382,24 @@ def _heading_of(
 
 def _name_stems(base: FactBase, stems_of: Callable[[str], list[str]]) -> frozenset[str]:
     """The stems of names of people, places, outlets and bodies ("Lavrov", "Kyiv", "NATO"):
-    words the articles capitalise inside sentences and never write in lower case. Words that
-    open a sentence ("Moreover", or "conflict.The" run together) and title-case headings say
-    nothing either way, nor does a line's first word in lower case (a slip: "russia Rejects")."""
+    words the articles capitalise inside their sentences and never write in lower case. A
+    sentence's first word says nothing either way (it is capitalised anyway, and one in lower
+    case is a slip: "russia Rejects"), nor do title-case headings ("Key Proposals"). The
+    people a piece is curated as quoting are names whatever their spelling ("Dr. petrov,")."""
+    stems = functools.cache(stems_of)
     capitalised: set[str] = set()
     lower: set[str] = set()
     for source in base.sources.values():
-        for line in source.text.splitlines():
-            found = list(_LETTERS.finditer(line))
-            heading = sum(m.group()[0].isupper() for m in found) * 2 > len(found)
-            for at, match in enumerate(found):
-                word = match.group()
+        for sentence in split_sentences(source.text):
+            found = _LETTERS.findall(sentence.text)
+            heading = sum(word[0].isupper() for word in found) * 2 > len(found)
+            for word in found[1:]:
                 if word[0].islower():
-                    if at:
-                        lower.update(stems_of(word))
-                    continue
-                before = line[: match.start()].rstrip(" \t\"'“”‘’(-–—")
-                opens = not before or (before[-1] in ".!?:;" and not _TITLE.search(before))
-                if not heading and not opens:
-                    capitalised.update(stems_of(word))
-    # The people a piece is curated as quoting are named whatever the spelling ("Dr. petrov").
-    voices = {
-        s
-        for src in base.sources.values()
-        for p in src.pieces
-        for v in p.voices
-        for s in stems_of(v)
-    }
-    return frozenset(capitalised - lower) | voices
+                    lower.update(stems(word))
+                elif not heading:
+                    capitalised.update(stems(word))
+    voices = [v for source in base.sources.values() for p in source.pieces for v in p.voices]
+    return frozenset(capitalised - lower).union(*map(stems, voices))
 
 
 class Index:
@@ -695,23 +686,33 @@ class Index:
     def relevance(self, query: Query, *texts: str) -> float:
         """The share of the question's weight that `texts` cover together (0-1), e.g. to order
         a fact's citations so the one that speaks to the question comes first."""
-        return 1.0 - sum(share for _, share in self.uncovered(query, *texts))
+        held = self._stems_in(texts)
+        covered = sum(
+            w
+            for rel, w in zip(query.related, query.weights, strict=True)
+            if not held.isdisjoint(rel)
+        )
+        return covered / (sum(query.weights) or 1.0)
 
     def uncovered(self, query: Query, *texts: str) -> list[tuple[str, float]]:
         """The question's stems that `texts` do not hold, in any inflection, each with its
         share of the question's weight."""
+        held = self._stems_in(texts)
+        total = sum(query.weights) or 1.0
+        return [
+            (s, w / total)
+            for s, rel, w in zip(query.stems, query.related, query.weights, strict=True)
+            if held.isdisjoint(rel)
+        ]
+
+    def _stems_in(self, texts: Iterable[str]) -> set[str]:
         stems: set[str] = set()
         for text in texts:
             found = self._text_stems.get(text)
             if found is None:
                 found = self._text_stems[text] = frozenset(content_stems(self._tokens(text)))
             stems |= found
-        total = sum(query.weights) or 1.0
-        return [
-            (s, w / total)
-            for s, rel, w in zip(query.stems, query.related, query.weights, strict=True)
-            if not any(r in stems for r in rel)
-        ]
+        return stems
 
     def is_name(self, s: str) -> bool:
         """Whether the stem `s` is a name: a word the articles only ever capitalise."""

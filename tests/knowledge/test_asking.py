@@ -3,6 +3,7 @@ import pytest
 from knowledge.asking import (
     Wants,
     asked_for,
+    asks_openly,
     can_answer,
     capitalised,
     compares,
@@ -207,5 +208,25 @@ def test_names_are_the_words_capitalised_inside_a_sentence() -> None:
         "Lavrov",
         "TASS",
     ]
-    # Slack markup and emoji codes end a sentence: the word after them opens one.
-    assert capitalised("<@U1> Which plan? :eyes: Who drafted it") == []
+    # Slack markup ends a sentence: the word after it opens one.
+    assert capitalised("<@U1> Which plan") == []
+    assert capitalised("what did O'Brien say") == ["O'Brien"]
+
+
+@pytest.mark.parametrize(
+    ("question", "openly"),
+    [
+        ("who rejected the plan", True),
+        ("ok so what did lavrov tell tass", True),
+        ("was the russian side's answer a hard no or more of a maybe?", True),
+        ("did macron say france would send troops?", False),
+        ("<@U1> is the buffer zone going to be mined", False),
+        ("ngl is a deal even possible rn or nah", False),
+        ("where does chatterjee work", False),
+        ("how do the two pieces differ on sanctions", False),
+    ],
+)
+def test_a_question_asks_openly_unless_yes_or_no_where_or_comparing(
+    question: str, openly: bool
+) -> None:
+    assert asks_openly(question) is openly
