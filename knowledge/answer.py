@@ -86,6 +86,7 @@ WANTS_MARGIN = 10.0
 PARTIAL_SCORE = 55.0
 PARTIAL_COVERAGE = 0.65
 PARTIAL_MISSING = 0.3
+PASSING_NAME = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,11 +330,12 @@ class Answerer:
             return False
         asked = set(self.index.parse(" ".join(asked_for(question))).stems)
         named = set(self.index.parse(" ".join(capitalised(question))).stems)
+        # A name weighing under a tenth of the question is the story's own subject, named in
+        # passing ("the dmz bit in the plan russia shot down").
         return all(
             share < PARTIAL_MISSING
             and s not in asked
-            and s not in named
-            and not self.index.is_name(s)
+            and (share < PASSING_NAME or (s not in named and not self.index.is_name(s)))
             for s, share in self.index.uncovered(query, *self._texts(self._facts[best.key]))
         )
 

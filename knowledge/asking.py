@@ -35,7 +35,9 @@ class Wants(Enum):
 
 
 # Words people put before the question proper ("so when ...", "ok how many ...").
-_LEAD_IN = frozenset("so and but ok okay hey hi quick q wait um btw also then lol yo tbh ngl".split())
+_LEAD_IN = frozenset(
+    "so and but ok okay hey hi quick q wait um btw also then lol yo tbh ngl".split()
+)
 _TIME_PHRASES = (
     ("what", "year"),
     ("which", "year"),
@@ -140,6 +142,7 @@ _YES_OR_NO = frozenset(
 )
 _NO = frozenset(("not", "nah", "no", "nope", ""))
 _WHERE = frozenset(("where", "wheres"))
+_MENTION = frozenset(("mention", "mentions", "mentioned"))
 
 
 def _question_proper(tokens: list[str]) -> list[str]:
@@ -242,7 +245,9 @@ def asks_openly(question: str) -> bool:
     choice = any(
         word == "or" and after not in _NO for word, after in itertools.pairwise([*tokens, ""])
     )
-    yes_or_no = bool(tokens) and tokens[0] in _YES_OR_NO and not choice
+    # "does the plan say anything about the Donbass?" asks what it says.
+    what_it_says = "anything" in tokens or not _MENTION.isdisjoint(tokens)
+    yes_or_no = bool(tokens) and tokens[0] in _YES_OR_NO and not choice and not what_it_says
     return not yes_or_no and _WHERE.isdisjoint(tokens) and not compares(question)
 
 

@@ -224,6 +224,8 @@ def test_names_are_the_words_capitalised_inside_a_sentence() -> None:
         ("ngl is a deal even possible rn or nah", False),
         ("where does chatterjee work", False),
         ("how do the two pieces differ on sanctions", False),
+        ("does the plan say anything about the Donbass?", True),
+        ("did the interview mention the referendums", True),
     ],
 )
 def test_a_question_asks_openly_unless_yes_or_no_where_or_comparing(

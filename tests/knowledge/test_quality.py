@@ -43,7 +43,7 @@ FLOORS = {
     "holdout2.toml": (89, 37),
     "holdout3.toml": (108, 45),
     "holdout4.toml": (106, 45),
-    "holdout5.toml": (103, 45),
+    "holdout5.toml": (104, 45),
     "tuning2.toml": (109, 44),
     "tuning3.toml": (110, 45),
     "tuning4.toml": (110, 45),
@@ -83,7 +83,7 @@ FLOORS = {
     "holdout13.toml": (104, 43),
     "tuning31.toml": (110, 44),
     "tuning32.toml": (108, 43),
-    "tuning33.toml": (105, 44),
+    "tuning33.toml": (106, 44),
     "tuning34.toml": (105, 44),
     "tuning35.toml": (107, 45),
     "tuning36.toml": (107, 44),
@@ -121,7 +121,7 @@ FLOORS = {
     "tuning62.toml": (110, 44),
     "tuning63.toml": (110, 45),
     "tuning64.toml": (107, 45),
-    "holdout20.toml": (99, 45),
+    "holdout20.toml": (100, 45),
     "holdout21.toml": (99, 44),
     "tuning65.toml": (108, 45),
     "tuning66.toml": (110, 45),
@@ -134,7 +134,7 @@ FLOORS = {
     "tuning71.toml": (107, 45),
     "tuning72.toml": (108, 45),
     "tuning73.toml": (100, 44),
-    "tuning74.toml": (98, 44),
+    "tuning74.toml": (100, 44),
 }
 
 
