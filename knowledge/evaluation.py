@@ -122,6 +122,8 @@ LABELLED_SETS = (
     "tuning72.toml",
     "tuning73.toml",
     "tuning74.toml",
+    "tuning75.toml",
+    "tuning76.toml",
 )
 UNREAD = frozenset(
     {

@@ -715,7 +715,8 @@ class Index:
         return stems
 
     def is_name(self, s: str) -> bool:
-        """Whether the stem `s` is a name: a word the articles only ever capitalise."""
+        """Whether the stem `s` is a name: a word the articles only ever capitalise, or a
+        piece's voice (see `_name_stems`)."""
         return s in self._names
 
     def unknown_words(self, text: str) -> list[str]:

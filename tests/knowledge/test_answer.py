@@ -512,8 +512,12 @@ def test_known_unanswered_questions_never_lend_support_or_suggestions(answerer: 
         # The fact judged to answer leads: "quote" would otherwise put forward a fact that
         # quotes someone but matches far worse (Stoltenberg's "next months are critical").
         ("quote on nato coming up to russia's borders and allies", "nato-existential-threat"),
-        # The story's subject is named in passing ("russia" weighs under a tenth): no new name.
-        ("what's the dmz bit in the plan russia shot down", "plan-demilitarized-zone"),
+        # The story's subject is named in passing ("Moscow" weighs under a tenth): no new name.
+        (
+            "What does the Russian leader want done about the land Moscow took over, the eastern "
+            "breakaway republics and the two southern provinces?",
+            "donetsk-luhansk",
+        ),
         # Asking whether an article says anything about a thing asks what it says.
         ("does the US-Russian plan say anything about the Donbass?", "plan-crimea-donbas-talks"),
     ],
@@ -536,7 +540,7 @@ def test_a_fair_match_lacking_only_minor_words_is_answered(
         "what did putin say about the russian economy at his year-end press conference",
         "who are the trump advisors that drafted the plan, by name?",
         "How do I sort a Python dict by value?",  # a name the articles never use
-        "which newspaper first reported the trump peace plan",  # a name the fact lacks
+        "did david cameron say anything about a war crimes tribunal?",  # a name the fact lacks
         "where does dr ananya chatterjee work",  # a place
         "is the demilitarized zone going to be mined",  # yes or no: the detail is the question
         "how do the two pieces differ on sanctions",  # a comparison wants both accounts

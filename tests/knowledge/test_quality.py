@@ -135,6 +135,8 @@ FLOORS = {
     "tuning72.toml": (108, 45),
     "tuning73.toml": (108, 45),
     "tuning74.toml": (107, 45),
+    "tuning75.toml": (95, 45),
+    "tuning76.toml": (105, 45),
 }
 
 
