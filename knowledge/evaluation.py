@@ -120,6 +120,8 @@ LABELLED_SETS = (
     "tuning70.toml",
     "tuning71.toml",
     "tuning72.toml",
+    "holdout24.toml",
+    "holdout25.toml",
     "tuning73.toml",
     "tuning74.toml",
     "tuning75.toml",
@@ -148,6 +150,8 @@ UNREAD = frozenset(
         "holdout21.toml",
         "holdout22.toml",
         "holdout23.toml",
+        "holdout24.toml",
+        "holdout25.toml",
     }
 )
 

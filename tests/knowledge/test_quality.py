@@ -133,6 +133,8 @@ FLOORS = {
     "tuning70.toml": (107, 45),
     "tuning71.toml": (107, 45),
     "tuning72.toml": (108, 45),
+    "holdout24.toml": (102, 43),
+    "holdout25.toml": (101, 45),
     "tuning73.toml": (108, 45),
     "tuning74.toml": (107, 45),
     "tuning75.toml": (109, 45),
