@@ -200,11 +200,16 @@ _COMPARING = re.compile(
 )
 
 
+def _words(question: str) -> list[str]:
+    """The words of `question` as read for what it asks: Slack markup and emoji codes gone."""
+    return words(_MARKUP.sub(" ", strip_emoji_codes(question[:_MAX_CHARS])))
+
+
 def asked_for(question: str) -> list[str]:
     """The words that say what `question` asks for: the few after each question word or
     "about" ("which *European countries would* send troops?", "who *runs the* Jamestown
     Foundation?", "what did Putin say about *the Russian economy*?"), and "name"."""
-    tokens = words(_MARKUP.sub(" ", strip_emoji_codes(question[:_MAX_CHARS])))
+    tokens = _words(question)
     asked = [
         token
         for at, word in enumerate(tokens)
@@ -241,7 +246,7 @@ def asks_openly(question: str) -> bool:
     """Whether `question` asks what, who, which, how or why about one thing: not for yes or no
     ("did Macron say France would send troops?", though "a hard no or a maybe?" offers a
     choice), not where, and not how the articles compare."""
-    tokens = _question_proper(words(_MARKUP.sub(" ", strip_emoji_codes(question[:_MAX_CHARS]))))
+    tokens = _question_proper(_words(question))
     choice = any(
         word == "or" and after not in _NO for word, after in itertools.pairwise([*tokens, ""])
     )
