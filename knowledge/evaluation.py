@@ -126,6 +126,8 @@ LABELLED_SETS = (
     "tuning74.toml",
     "tuning75.toml",
     "tuning76.toml",
+    "tuning77.toml",
+    "tuning78.toml",
 )
 UNREAD = frozenset(
     {

@@ -139,6 +139,8 @@ FLOORS = {
     "tuning74.toml": (107, 45),
     "tuning75.toml": (109, 45),
     "tuning76.toml": (109, 45),
+    "tuning77.toml": (95, 44),
+    "tuning78.toml": (96, 45),
 }
 
 
