@@ -253,7 +253,18 @@ def asks_openly(question: str) -> bool:
     # "does the plan say anything about the Donbass?" asks what it says.
     what_it_says = "anything" in tokens or not _MENTION.isdisjoint(tokens)
     yes_or_no = bool(tokens) and tokens[0] in _YES_OR_NO and not choice and not what_it_says
-    return not yes_or_no and _WHERE.isdisjoint(tokens) and not compares(question)
+    return not yes_or_no and not _asks_where(tokens) and not compares(question)
+
+
+def _asks_where(tokens: list[str]) -> bool:
+    """Whether the question proper `tokens` asks where: "where" opens it, ends it or comes
+    before an auxiliary ("from where did it come?"), not where it only joins a clause ("the
+    line where Lavrov says ...")."""
+    padded = [*tokens, ""]
+    return any(
+        word in _WHERE and (at == 0 or padded[at + 1] in _YES_OR_NO or padded[at + 1] == "")
+        for at, word in enumerate(tokens)
+    )
 
 
 def kind_only(stems: Iterable[str]) -> bool:

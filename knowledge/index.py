@@ -391,8 +391,13 @@ def _name_stems(base: FactBase, stems_of: Callable[[str], list[str]]) -> frozens
     lower: set[str] = set()
     for source in base.sources.values():
         for sentence in split_sentences(source.text):
-            found = _LETTERS.findall(sentence.text)
-            heading = sum(word[0].isupper() for word in found) * 2 > len(found)
+            # A list item's title-case label is a heading too ("Security Gaps: The plan ...").
+            label, colon, said = sentence.text.partition(":")
+            if colon and _is_heading(_LETTERS.findall(label)):
+                found = _LETTERS.findall(said)
+            else:
+                found = _LETTERS.findall(sentence.text)
+            heading = _is_heading(found)
             for word in found[1:]:
                 if word[0].islower():
                     lower.update(stems(word))
@@ -400,6 +405,11 @@ def _name_stems(base: FactBase, stems_of: Callable[[str], list[str]]) -> frozens
                     capitalised.update(stems(word))
     voices = [v for source in base.sources.values() for p in source.pieces for v in p.voices]
     return frozenset(capitalised - lower).union(*map(stems, voices))
+
+
+def _is_heading(words: list[str]) -> bool:
+    """Whether `words` are a title-case heading: more than half of them capitalised."""
+    return sum(word[0].isupper() for word in words) * 2 > len(words)
 
 
 class Index:

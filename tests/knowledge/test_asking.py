@@ -223,6 +223,11 @@ def test_names_are_the_words_capitalised_inside_a_sentence() -> None:
         ("<@U1> is the buffer zone going to be mined", False),
         ("ngl is a deal even possible rn or nah", False),
         ("where does chatterjee work", False),
+        ("so where's the ceasefire line", False),
+        ("he said that where?", False),
+        ("from where did the leak come", False),
+        # "where" that joins a clause asks nothing of its own.
+        ("show me the line where lavrov says no", True),
         ("how do the two pieces differ on sanctions", False),
         ("does the plan say anything about the Donbass?", True),
         ("did the interview mention the referendums", True),

@@ -141,6 +141,12 @@ def test_question_words_of_every_kind_are_stop_words() -> None:
         assert word in STOPWORDS, word
 
 
+def test_words_that_only_stress_are_stop_words() -> None:
+    # "What precisely did Cameron say?" asks what "what did Cameron say?" asks.
+    for word in ("exactly", "precisely", "actually", "really", "truly", "definitely"):
+        assert word in STOPWORDS, word
+
+
 def test_newsroom_chatter_is_no_word_of_the_articles() -> None:
     # Chatter weighs nothing: a word the articles use would be unaskable.
     for path in sorted(SEEDS.glob("*.txt")):
