@@ -128,6 +128,8 @@ LABELLED_SETS = (
     "tuning76.toml",
     "tuning77.toml",
     "tuning78.toml",
+    "tuning79.toml",
+    "tuning80.toml",
 )
 UNREAD = frozenset(
     {

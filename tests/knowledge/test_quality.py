@@ -141,6 +141,8 @@ FLOORS = {
     "tuning76.toml": (109, 45),
     "tuning77.toml": (95, 44),
     "tuning78.toml": (96, 45),
+    "tuning79.toml": (96, 43),
+    "tuning80.toml": (96, 44),
 }
 
 
