@@ -72,7 +72,7 @@ _NO_TOPIC = frozenset(
     honestly confused curious wondering recap lmao omg hiya dunno gotta inside within among
     across toward towards onto via whose either neither whatever whenever wherever whoever
     however whichever dr mr mrs ms prof argue argues argued arguing argument arguments
-    person persons fellow fellows precisely truly definitely obviously
+    person persons fellow fellows precisely truly definitely obviously ought shall
     """.split()
 )
 # Newsroom chatter around a question ("*urgent*", "pull the quote for the carousel", "sanity

@@ -142,7 +142,7 @@ FLOORS = {
     "tuning77.toml": (95, 44),
     "tuning78.toml": (96, 45),
     "tuning79.toml": (96, 43),
-    "tuning80.toml": (96, 44),
+    "tuning80.toml": (97, 44),
 }
 
 

@@ -147,6 +147,13 @@ def test_words_that_only_stress_are_stop_words() -> None:
         assert word in STOPWORDS, word
 
 
+def test_modal_verbs_are_stop_words() -> None:
+    # "What did Cameron say a peace ought to be?" asks what he said it should be. ("Must" is no
+    # stop word: Cameron's own "any peace must be just" uses it.)
+    for word in ("should", "ought", "shall"):
+        assert word in STOPWORDS, word
+
+
 def test_newsroom_chatter_is_no_word_of_the_articles() -> None:
     # Chatter weighs nothing: a word the articles use would be unaskable.
     for path in sorted(SEEDS.glob("*.txt")):
