@@ -141,7 +141,10 @@ _YES_OR_NO = frozenset(
     "did does do is are was were will would can could has have had should".split()
 )
 _NO = frozenset(("not", "nah", "no", "nope", ""))
-_WHERE = frozenset(("where", "wheres"))
+# Words for a passage of an article, after which "where" points into the text.
+_PASSAGE = frozenset(
+    "line lines bit bits part parts passage passages section paragraph quote sentence".split()
+)
 _MENTION = frozenset(("mention", "mentions", "mentioned"))
 
 
@@ -257,12 +260,10 @@ def asks_openly(question: str) -> bool:
 
 
 def _asks_where(tokens: list[str]) -> bool:
-    """Whether the question proper `tokens` asks where: "where" opens it, ends it or comes
-    before an auxiliary ("from where did it come?"), not where it only joins a clause ("the
-    line where Lavrov says ...")."""
-    padded = [*tokens, ""]
+    """Whether the question proper `tokens` asks where: any "where" does, except one that
+    points into the text after a word for a passage ("the line where Lavrov says ...")."""
     return any(
-        word in _WHERE and (at == 0 or padded[at + 1] in _YES_OR_NO or padded[at + 1] == "")
+        word == "wheres" or (word == "where" and (at == 0 or tokens[at - 1] not in _PASSAGE))
         for at, word in enumerate(tokens)
     )
 

@@ -48,7 +48,7 @@ from rapidfuzz import fuzz
 
 from knowledge.models import UNKNOWN_OUTLET, Citation, FactBase, Source
 from knowledge.postings import ANYWHERE, PHRASED, UNSURE, Lookup, Postings, Term
-from knowledge.sentences import split_sentences
+from knowledge.sentences import opening_label, split_sentences
 from knowledge.text import (
     NOT_TYPO_TARGETS,
     STEM_LENGTH,
@@ -391,13 +391,9 @@ def _name_stems(base: FactBase, stems_of: Callable[[str], list[str]]) -> frozens
     lower: set[str] = set()
     for source in base.sources.values():
         for sentence in split_sentences(source.text):
-            # A list item's title-case label is a heading too ("Security Gaps: The plan ...").
-            label, colon, said = sentence.text.partition(":")
-            if colon and _is_heading(_LETTERS.findall(label)):
-                found = _LETTERS.findall(said)
-            else:
-                found = _LETTERS.findall(sentence.text)
-            heading = _is_heading(found)
+            # A line's title-case label is a heading of its own ("1. Security Gaps: The plan").
+            found = _LETTERS.findall(sentence.text[opening_label(source.text, sentence) :])
+            heading = sum(word[0].isupper() for word in found) * 2 > len(found)
             for word in found[1:]:
                 if word[0].islower():
                     lower.update(stems(word))
@@ -405,11 +401,6 @@ def _name_stems(base: FactBase, stems_of: Callable[[str], list[str]]) -> frozens
                     capitalised.update(stems(word))
     voices = [v for source in base.sources.values() for p in source.pieces for v in p.voices]
     return frozenset(capitalised - lower).union(*map(stems, voices))
-
-
-def _is_heading(words: list[str]) -> bool:
-    """Whether `words` are a title-case heading: more than half of them capitalised."""
-    return sum(word[0].isupper() for word in words) * 2 > len(words)
 
 
 class Index:

@@ -101,6 +101,16 @@ def _sentence_ends(line: str) -> list[int]:
     return ends
 
 
+def opening_label(text: str, sentence: Span) -> int:
+    """How long the title-case label is that opens `sentence` ("Security Gaps: ", "Conclusion:
+    ") when the sentence opens a line of `text` (after any list marker); 0 when there is none."""
+    before = text[text.rfind("\n", 0, sentence.start) + 1 : sentence.start]
+    if _MARKER.match(before).end() != len(before):
+        return 0
+    label = _LABEL.match(sentence.text)
+    return label.end() if label else 0
+
+
 def _speaker(label: str) -> str:
     return "".join(ch for ch in label.lower() if ch.isalpha())
 

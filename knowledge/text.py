@@ -53,8 +53,8 @@ _NO_TOPIC = frozenset(
     done down during each else ever every few for from further had has have having he her
     here hers herself him himself his how i if in into is it its itself just let lets me
     more most much my myself no nor not now of off on once only or other our ours out over
-    same she should so some something such than that thats the their theirs them themselves
-    then there these they this those through to too under until up very was we were what
+    same she should ought shall so some something such than that thats the their theirs them
+    themselves then there these they this those through to too under until up very was we were what
     whats when where whether which while who whom whos why will with would you your yours
     yourself yet still even hey hi hello yo pls plz please thanks thank ok okay um uh hmm oh
     guys folks team bot peacebot tell told explain know knows give show find anybody
@@ -72,7 +72,7 @@ _NO_TOPIC = frozenset(
     honestly confused curious wondering recap lmao omg hiya dunno gotta inside within among
     across toward towards onto via whose either neither whatever whenever wherever whoever
     however whichever dr mr mrs ms prof argue argues argued arguing argument arguments
-    person persons fellow fellows precisely truly definitely obviously ought shall
+    person persons fellow fellows precisely truly definitely obviously
     """.split()
 )
 # Newsroom chatter around a question ("*urgent*", "pull the quote for the carousel", "sanity

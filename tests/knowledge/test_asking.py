@@ -226,8 +226,12 @@ def test_names_are_the_words_capitalised_inside_a_sentence() -> None:
         ("so where's the ceasefire line", False),
         ("he said that where?", False),
         ("from where did the leak come", False),
-        # "where" that joins a clause asks nothing of its own.
+        ("for the map: wheres the ceasefire line", False),
+        ("for the caption, where exactly was the interview recorded", False),
+        ("peacekeepers: where might they be based", False),
+        # "where" after a word for a passage points into the text and asks nothing of its own.
         ("show me the line where lavrov says no", True),
+        ("the bit where petrov talks about crimea, what does he say", True),
         ("how do the two pieces differ on sanctions", False),
         ("does the plan say anything about the Donbass?", True),
         ("did the interview mention the referendums", True),

@@ -1,4 +1,4 @@
-from knowledge.sentences import split_sentences
+from knowledge.sentences import opening_label, split_sentences
 
 
 def texts(text: str) -> list[str]:
@@ -35,6 +35,17 @@ def test_a_label_that_does_not_recur_belongs_to_its_sentence() -> None:
         "Conclusion: A Precarious Road Ahead",
         "Accountability: Allies demand justice.",
     ]
+
+
+def test_a_label_is_told_only_where_it_opens_a_line() -> None:
+    text = (
+        "1. Security Gaps: The plan offers no NATO membership.\n"
+        "Foreign Minister Sergei Lavrov said: no deal. Lavrov: none.\n"
+        "At 10:30 Guterres spoke.\n"
+    )
+    labels = [s.text[: opening_label(text, s)] for s in split_sentences(text)]
+    # Mid-line, after lower-case words or before a time, a colon opens no label.
+    assert labels == ["Security Gaps: ", "", "", ""]
 
 
 def test_curly_quotes_stay_with_their_sentence() -> None:

@@ -143,7 +143,7 @@ def test_question_words_of_every_kind_are_stop_words() -> None:
 
 def test_words_that_only_stress_are_stop_words() -> None:
     # "What precisely did Cameron say?" asks what "what did Cameron say?" asks.
-    for word in ("exactly", "precisely", "actually", "really", "truly", "definitely"):
+    for word in ("exactly", "precisely", "actually", "really", "truly", "definitely", "obviously"):
         assert word in STOPWORDS, word
 
 
