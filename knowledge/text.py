@@ -21,6 +21,13 @@ _SLACK_LINK = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
 # the shell, "<!here> `/peace` who is Petrov?") says where the question was meant to go, not
 # what it asks. Only that command: "the US /Russia plan" keeps its words.
 _SLASH_COMMAND = re.compile(r"(?<![\w/])/peace(?:bot)?(?![\w/])", re.I)
+# A link whose label is an address: Slack links what looks like one ("example.com",
+# "desk@example.com" arrive as "<http://example.com|example.com>"), and an address is not
+# part of the question.
+_ADDRESS = re.compile(r"\S*@\S+|(?:\w+://)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?")
+# A numbered list's marker at a line's start ("1. who rejected the plan?"): a message's
+# layout, not a number asked about.
+_LIST_NUMBER = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]+", re.M)
 # Slack writes emoji as short codes (":thinking_face:", ":+1::skin-tone-2:"); they are tone,
 # not topic. A code holds a letter, is :+1: / :-1:, or is all digits (":100:") standing on its
 # own, so "10:30:15" is left alone.
@@ -102,7 +109,8 @@ STOPWORDS = _NO_TOPIC | NOT_TYPO_TARGETS
 
 
 def strip_slack_markup(text: str) -> str:
-    """Drop Slack's `<...>` markup, keeping only link labels, and decode Slack's HTML escapes."""
+    """Drop Slack's `<...>` markup (keeping link labels that are not addresses), the bot's
+    slash command and numbered list markers, and decode Slack's HTML escapes."""
 
     def label(match: re.Match[str]) -> str:
         sigil, text_label = match.group(1), match.group(3)
@@ -110,11 +118,12 @@ def strip_slack_markup(text: str) -> str:
             # Mentions, broadcasts and channel names are where the question was asked, not
             # what it asks.
             return " "
-        if text_label:
+        if text_label and not _ADDRESS.fullmatch(text_label.strip()):
             return f" {text_label} "
         return " "  # a bare link: the address is not part of the question
 
-    return html.unescape(_SLACK_LINK.sub(label, _SLASH_COMMAND.sub(" ", text)))
+    text = _LIST_NUMBER.sub(" ", _SLASH_COMMAND.sub(" ", text))
+    return html.unescape(_SLACK_LINK.sub(label, text))
 
 
 def strip_emoji_codes(text: str) -> str:

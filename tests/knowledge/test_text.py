@@ -27,6 +27,22 @@ def test_the_bots_slash_command_typed_into_a_message_is_not_part_of_the_question
     assert words(text).count("russia") == 3
 
 
+def test_a_link_labelled_with_its_own_address_is_no_part_of_the_question() -> None:
+    # Slack links what looks like an address, labelling it with itself.
+    text = "who rejected it <http://example.com|example.com> <mailto:a@b.org|a@b.org>"
+    assert words(text) == ["who", "rejected", "it"]
+    assert words("<https://x.example/a|the Russia piece> who") == ["the", "russia", "piece", "who"]
+
+
+def test_a_numbered_list_marker_is_no_number_asked_about() -> None:
+    asked = words("1. who rejected the plan?\n 2) what does Russia demand?")
+    assert asked == ["who", "rejected", "the", "plan", "what", "does", "russia", "demand"]
+    # A number inside a line is kept.
+    assert (
+        words("what happened in 2014. 20 years on") == "what happened in 2014 20 years on".split()
+    )
+
+
 def test_slack_escapes_are_decoded() -> None:
     assert strip_slack_markup("war &amp; peace &lt;3") == "war & peace <3"
 
