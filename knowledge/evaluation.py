@@ -130,6 +130,8 @@ LABELLED_SETS = (
     "tuning78.toml",
     "tuning79.toml",
     "tuning80.toml",
+    "tuning81.toml",
+    "tuning82.toml",
 )
 UNREAD = frozenset(
     {

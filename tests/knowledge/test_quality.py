@@ -134,7 +134,7 @@ FLOORS = {
     "tuning71.toml": (107, 45),
     "tuning72.toml": (108, 45),
     "holdout24.toml": (103, 43),
-    "holdout25.toml": (101, 45),
+    "holdout25.toml": (102, 45),
     "tuning73.toml": (108, 45),
     "tuning74.toml": (108, 45),
     "tuning75.toml": (109, 45),
@@ -143,6 +143,8 @@ FLOORS = {
     "tuning78.toml": (107, 45),
     "tuning79.toml": (97, 43),
     "tuning80.toml": (97, 44),
+    "tuning81.toml": (103, 44),
+    "tuning82.toml": (101, 43),
 }
 
 
