@@ -87,6 +87,10 @@ PARTIAL_SCORE = 55.0
 PARTIAL_COVERAGE = 0.65
 PARTIAL_MISSING = 0.3
 PASSING_NAME = 0.1
+# And the fact's own words, not only its curated phrasings, must hold some of the question: a
+# phrasing's one slang word ("did Macron *bash* the proposal?") is no ground to quote Macron for
+# "write me a bash one-liner to count lines in a file".
+PARTIAL_GROUNDED = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,10 +327,15 @@ class Answerer:
 
     def _partly_answers(self, question: str, query: Query, best: Hit, kind: Wants) -> bool:
         """Whether the fact `best` answers `question` although it lacks some of its words: a
-        fair match that lacks no name, nothing the question asks for, no weighty word."""
+        fair match, grounded in what the fact says, that lacks no name, nothing the question
+        asks for, no weighty word."""
         if best.kind != "fact" or kind not in (Wants.ANYTHING, Wants.REASON):
             return False
         if best.score < PARTIAL_SCORE or best.coverage < PARTIAL_COVERAGE:
+            return False
+        fact = self._facts[best.key]
+        unsaid = self.index.uncovered(query, *self._said(fact))
+        if sum(share for _, share in unsaid) > 1 - PARTIAL_GROUNDED:
             return False
         asked = set(self.index.parse(" ".join(asked_for(question))).stems)
         named = set(self.index.parse(" ".join(capitalised(question))).stems)
@@ -336,14 +345,17 @@ class Answerer:
             share < PARTIAL_MISSING
             and s not in asked
             and (share < PASSING_NAME or (s not in named and not self.index.is_name(s)))
-            for s, share in self.index.uncovered(query, *self._texts(self._facts[best.key]))
+            for s, share in self.index.uncovered(query, *self._texts(fact))
         )
 
     def _texts(self, fact: Fact) -> list[str]:
-        """What a fact is asked with and says: its phrasings, topic and aliases, and each
-        excerpt with the outlet and heading where it stands."""
-        texts = [*fact.phrasings, fact.topic, *fact.aliases]
-        return texts + [f"{c.excerpt} {self.index.surroundings(c)}" for c in fact.citations]
+        """What a fact is asked with and says: its phrasings, topic and aliases, and what it
+        says (`_said`)."""
+        return [*fact.phrasings, fact.topic, *fact.aliases, *self._said(fact)]
+
+    def _said(self, fact: Fact) -> list[str]:
+        """What a fact says: each excerpt with the outlet and heading where it stands."""
+        return [f"{c.excerpt} {self.index.surroundings(c)}" for c in fact.citations]
 
     def _applies(self, key: str, asked: set[str]) -> bool:
         """Whether a known unanswered question applies to a question using the words `asked`."""

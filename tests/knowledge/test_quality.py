@@ -73,7 +73,7 @@ FLOORS = {
     "holdout11.toml": (104, 41),
     "tuning23.toml": (109, 45),
     "tuning24.toml": (107, 43),
-    "tuning25.toml": (110, 44),
+    "tuning25.toml": (109, 44),
     "tuning26.toml": (110, 45),
     "tuning27.toml": (109, 45),
     "tuning28.toml": (103, 45),
@@ -86,7 +86,7 @@ FLOORS = {
     "tuning33.toml": (106, 44),
     "tuning34.toml": (105, 44),
     "tuning35.toml": (108, 45),
-    "tuning36.toml": (106, 44),
+    "tuning36.toml": (106, 45),
     "tuning37.toml": (106, 45),
     "tuning38.toml": (108, 45),
     "tuning39.toml": (106, 43),
@@ -141,10 +141,10 @@ FLOORS = {
     "tuning76.toml": (109, 45),
     "tuning77.toml": (110, 45),
     "tuning78.toml": (107, 45),
-    "tuning79.toml": (97, 43),
+    "tuning79.toml": (97, 44),
     "tuning80.toml": (97, 44),
     "tuning81.toml": (103, 44),
-    "tuning82.toml": (101, 43),
+    "tuning82.toml": (101, 44),
 }
 
 
