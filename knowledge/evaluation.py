@@ -132,6 +132,8 @@ LABELLED_SETS = (
     "tuning80.toml",
     "tuning81.toml",
     "tuning82.toml",
+    "tuning83.toml",
+    "tuning84.toml",
 )
 UNREAD = frozenset(
     {

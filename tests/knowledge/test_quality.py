@@ -145,6 +145,8 @@ FLOORS = {
     "tuning80.toml": (97, 44),
     "tuning81.toml": (109, 45),
     "tuning82.toml": (101, 44),
+    "tuning83.toml": (98, 42),
+    "tuning84.toml": (95, 45),
 }
 
 
