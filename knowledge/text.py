@@ -21,10 +21,11 @@ _SLACK_LINK = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
 # the shell, "<!here> `/peace` who is Petrov?") says where the question was meant to go, not
 # what it asks. Only that command: "the US /Russia plan" keeps its words.
 _SLASH_COMMAND = re.compile(r"(?<![\w/])/peace(?:bot)?(?![\w/])", re.I)
-# A link whose label is an address: Slack links what looks like one ("example.com",
-# "desk@example.com" arrive as "<http://example.com|example.com>"), and an address is not
-# part of the question.
-_ADDRESS = re.compile(r"\S*@\S+|(?:\w+://)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?")
+# A link labelled with its own address: Slack links what looks like an address ("example.com"
+# and "desk@example.com" arrive as "<http://example.com|example.com>" and
+# "<mailto:desk@example.com|desk@example.com>"), and an address is not part of the question. A
+# file's name as a link's label ("<https://files.example/x|zelensky_speech.pdf>") may be.
+_SCHEME = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|mailto:)", re.I)
 # A numbered list's marker at a line's start ("1. who rejected the plan?"): a message's
 # layout, not a number asked about.
 _LIST_NUMBER = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]+", re.M)
@@ -113,12 +114,12 @@ def strip_slack_markup(text: str) -> str:
     slash command and numbered list markers, and decode Slack's HTML escapes."""
 
     def label(match: re.Match[str]) -> str:
-        sigil, text_label = match.group(1), match.group(3)
+        sigil, target, text_label = match.groups()
         if sigil in ("@", "!", "#"):
             # Mentions, broadcasts and channel names are where the question was asked, not
             # what it asks.
             return " "
-        if text_label and not _ADDRESS.fullmatch(text_label.strip()):
+        if text_label and text_label.strip() != _SCHEME.sub("", target):
             return f" {text_label} "
         return " "  # a bare link: the address is not part of the question
 

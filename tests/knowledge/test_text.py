@@ -32,6 +32,10 @@ def test_a_link_labelled_with_its_own_address_is_no_part_of_the_question() -> No
     text = "who rejected it <http://example.com|example.com> <mailto:a@b.org|a@b.org>"
     assert words(text) == ["who", "rejected", "it"]
     assert words("<https://x.example/a|the Russia piece> who") == ["the", "russia", "piece", "who"]
+    # A label that is not the link's own address may name what the question is about.
+    assert words("what does <https://f.example/x/zelensky.pdf|zelensky.pdf> say") == [
+        *("what", "does", "zelensky", "pdf", "say")
+    ]
 
 
 def test_a_numbered_list_marker_is_no_number_asked_about() -> None:
