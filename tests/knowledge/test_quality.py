@@ -57,7 +57,7 @@ FLOORS = {
     "holdout7.toml": (108, 45),
     "tuning11.toml": (108, 45),
     "tuning12.toml": (109, 45),
-    "holdout8.toml": (105, 44),
+    "holdout8.toml": (105, 45),
     "tuning13.toml": (109, 44),
     "tuning14.toml": (110, 43),
     "tuning15.toml": (109, 45),
@@ -104,7 +104,7 @@ FLOORS = {
     "holdout14.toml": (108, 45),
     "holdout15.toml": (103, 44),
     "holdout16.toml": (104, 45),
-    "holdout17.toml": (104, 43),
+    "holdout17.toml": (105, 43),
     "holdout18.toml": (101, 43),
     "holdout19.toml": (98, 43),
     "tuning51.toml": (109, 44),
@@ -142,11 +142,11 @@ FLOORS = {
     "tuning77.toml": (110, 45),
     "tuning78.toml": (106, 45),
     "tuning79.toml": (106, 45),
-    "tuning80.toml": (97, 45),
+    "tuning80.toml": (98, 45),
     "tuning81.toml": (109, 45),
     "tuning82.toml": (109, 45),
     "tuning83.toml": (98, 42),
-    "tuning84.toml": (95, 45),
+    "tuning84.toml": (110, 45),
 }
 
 
