@@ -87,9 +87,11 @@ PARTIAL_SCORE = 55.0
 PARTIAL_COVERAGE = 0.65
 PARTIAL_MISSING = 0.3
 PASSING_NAME = 0.1
-# And the fact's own words, not only its curated phrasings, must hold some of the question: a
-# phrasing's one slang word ("did Macron *bash* the proposal?") is no ground to quote Macron for
-# "write me a bash one-liner to count lines in a file".
+# And what the fact says (its excerpts, topic and aliases), not only the ways it is asked (its
+# phrasings), must hold some of the question: a phrasing's one slang word ("did Macron *bash*
+# the proposal?") is no ground to quote Macron for "write me a bash one-liner to count lines in
+# a file". (Excerpts alone were too strict: aliases rewrite "British Foreign Secretary" into
+# Cameron's name, and a paraphrase may match only a fact's aliases.)
 PARTIAL_GROUNDED = 0.05
 
 
@@ -334,7 +336,7 @@ class Answerer:
         if best.score < PARTIAL_SCORE or best.coverage < PARTIAL_COVERAGE:
             return False
         fact = self._facts[best.key]
-        unsaid = self.index.uncovered(query, *self._said(fact))
+        unsaid = self.index.uncovered(query, fact.topic, *fact.aliases, *self._said(fact))
         if sum(share for _, share in unsaid) > 1 - PARTIAL_GROUNDED:
             return False
         asked = set(self.index.parse(" ".join(asked_for(question))).stems)

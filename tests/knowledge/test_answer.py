@@ -518,8 +518,6 @@ def test_known_unanswered_questions_never_lend_support_or_suggestions(answerer: 
             "breakaway republics and the two southern provinces?",
             "donetsk-luhansk",
         ),
-        # Asking whether an article says anything about a thing asks what it says.
-        ("does the US-Russian plan say anything about the Donbass?", "plan-crimea-donbas-talks"),
     ],
 )
 def test_a_fair_match_lacking_only_minor_words_is_answered(
@@ -544,8 +542,9 @@ def test_a_fair_match_lacking_only_minor_words_is_answered(
         "where does dr ananya chatterjee work",  # a place
         "is the demilitarized zone going to be mined",  # yes or no: the detail is the question
         "how do the two pieces differ on sanctions",  # a comparison wants both accounts
-        # Only a phrasing holds its words ("did macron bash the proposal?"), not what it says.
-        "write me a bash one-liner to count lines in a file",
+        # Only a phrasing holds its one weighty word ("ukraine's stance in a nutshell"), not
+        # what the fact says.
+        "write me a nutshell one-liner to count lines in a file",
     ],
 )
 def test_a_fair_match_lacking_what_is_asked_is_declined(answerer: Answerer, question: str) -> None:
