@@ -134,6 +134,8 @@ LABELLED_SETS = (
     "tuning82.toml",
     "tuning83.toml",
     "tuning84.toml",
+    "holdout26.toml",
+    "holdout27.toml",
 )
 UNREAD = frozenset(
     {
@@ -160,6 +162,8 @@ UNREAD = frozenset(
         "holdout23.toml",
         "holdout24.toml",
         "holdout25.toml",
+        "holdout26.toml",
+        "holdout27.toml",
     }
 )
 
