@@ -254,7 +254,7 @@ def test_naming_a_person_quoted_in_one_piece_leads_with_their_lines(answerer: An
     answer = answerer.answer("How was the plan received, according to Petrov?")
     assert not answer.citations[0].excerpt.startswith("Earlier this week")
     answer = answerer.answer("when did news of the plan break, according to Petrov?")
-    assert answer.citations[0].excerpt.startswith("Earlier this week, news broke")
+    assert "Earlier this week, news broke" in answer.citations[0].excerpt
     query = answerer.index.parse("what did petrov say?")
     hosts = [
         c
