@@ -110,8 +110,9 @@ STOPWORDS = _NO_TOPIC | NOT_TYPO_TARGETS
 
 
 def strip_slack_markup(text: str) -> str:
-    """Drop Slack's `<...>` markup (keeping link labels that are not addresses), the bot's
-    slash command and numbered list markers, and decode Slack's HTML escapes."""
+    """Drop Slack's `<...>` markup (keeping a link's label, unless it is the link's own
+    address), the bot's slash command and numbered list markers, and decode Slack's HTML
+    escapes."""
 
     def label(match: re.Match[str]) -> str:
         sigil, target, text_label = match.groups()
