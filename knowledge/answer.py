@@ -336,8 +336,8 @@ class Answerer:
         if best.score < PARTIAL_SCORE or best.coverage < PARTIAL_COVERAGE:
             return False
         fact = self._facts[best.key]
-        unsaid = self.index.uncovered(query, fact.topic, *fact.aliases, *self._said(fact))
-        if sum(share for _, share in unsaid) > 1 - PARTIAL_GROUNDED:
+        said = [fact.topic, *fact.aliases, *self._said(fact)]
+        if self.index.relevance(query, *said) < PARTIAL_GROUNDED:
             return False
         asked = set(self.index.parse(" ".join(asked_for(question))).stems)
         named = set(self.index.parse(" ".join(capitalised(question))).stems)
