@@ -134,6 +134,8 @@ LABELLED_SETS = (
     "tuning82.toml",
     "tuning83.toml",
     "tuning84.toml",
+    "tuning85.toml",
+    "tuning86.toml",
     "holdout26.toml",
     "holdout27.toml",
 )
