@@ -5,11 +5,13 @@ enough. Only known words that could be that typo are compared: a word within `d`
 length within `d`, and people rarely get the first letter wrong (swapping the first two letters
 is the exception), so the words are kept in buckets by first letter and length and a lookup
 compares a few hundred words instead of the whole vocabulary. The result is the same as
-comparing against every known word.
+comparing against every known word. A word that is no slip of any known word is looked up by
+its sounds (`sound_key`): names carried over from other alphabets are spelt in many ways.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 
@@ -17,6 +19,37 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from knowledge.text import NOT_TYPO_TARGETS, STOPWORDS, is_english, is_generic, same_word
+
+# Spellings of one sound in the ways names are carried over from Cyrillic into English, German
+# and other languages, each reduced to one letter ("Selenskyj" and "Zelensky", "Kiew" and
+# "Kiev", "Cherson" and "Kherson", "Lawrow" and "Lavrov"). Applied in order.
+_SOUNDS = (
+    ("tsch", "ch"),
+    ("sch", "sh"),
+    ("zh", "sh"),
+    ("sh", "s"),
+    ("kh", "k"),
+    ("ch", "k"),
+    ("ck", "k"),
+    ("c", "k"),
+    ("ts", "s"),
+    ("z", "s"),
+    ("w", "v"),
+    ("ph", "f"),
+    ("j", "i"),
+    ("y", "i"),
+)
+_DOUBLED = re.compile(r"(.)\1+")
+# Shorter words are too often different words with the same sounds.
+MIN_SOUND_KEY = 4
+
+
+def sound_key(word: str) -> str:
+    """`word` with each sound spelt one way and doubled letters single: a name and its
+    transliterations share it ("saporischschja" and "zaporizhzhia", "kyjiw" and "kyiv")."""
+    for spelling, sound in _SOUNDS:
+        word = word.replace(spelling, sound)
+    return _DOUBLED.sub(r"\1", word)
 
 
 def plausible_typo(typed: str, known: str) -> bool:
@@ -38,6 +71,11 @@ class Vocabulary:
         # out, or "peer" would become "per", "cruz" "cuz" and "poll" "pull".
         self._filler = STOPWORDS - NOT_TYPO_TARGETS
         self._stopwords = sorted(self._filler)
+        # The commonest known word for each sound key (see `sound_key`).
+        self._by_sound: dict[str, str] = {}
+        for word in self.ranked:
+            if len(word) >= MIN_SOUND_KEY and word not in self._filler:
+                self._by_sound.setdefault(sound_key(word), word)
 
     @classmethod
     def from_counts(cls, counts: Counter[str]) -> Vocabulary:
@@ -81,6 +119,9 @@ class Vocabulary:
             # name alone is one slip away ("ukraine"), the name and the "s" two.
             bare = self._nearest(token[:-1])
             nearest = bare if bare != token[:-1] else token
+        if nearest == token and not is_english(token) and len(token) >= MIN_SOUND_KEY:
+            # No slip of a known word: perhaps another transliteration of one ("selenskyj").
+            nearest = self._by_sound.get(sound_key(token), token)
         if nearest != token and is_english(token):
             harmless = nearest in self._filler or is_generic(nearest)
             return nearest if same_word(token, nearest) or harmless else token

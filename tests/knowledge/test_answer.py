@@ -467,6 +467,18 @@ def test_the_examples_people_are_told_to_try_get_the_story_s_answers(answerer: A
         assert answer.answered and answer.citations[0].fact_id == fact_id, question
 
 
+def test_names_spelt_as_other_languages_carry_them_over_are_understood(
+    answerer: Answerer,
+) -> None:
+    for question, fact_id in [
+        ("what does selenskyj doubt", "zelenskyy-doubts"),
+        ("what did lawrow tell tass", "lavrov-no-official-communication"),
+        ("kyjiw allies reaction to the plan", "allies-cautious-welcome"),
+    ]:
+        answer = answerer.answer(question)
+        assert answer.answered and answer.citations[0].fact_id == fact_id, question
+
+
 def test_a_question_curated_as_unanswered_is_declined_with_the_reason(
     answerer: Answerer,
 ) -> None:

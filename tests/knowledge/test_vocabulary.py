@@ -123,3 +123,22 @@ def test_a_very_long_word_is_handled() -> None:
     vocabulary = Vocabulary(["ukraine", "plans"])
     assert vocabulary.correct("s" * 1000) == "s" * 1000
     assert vocabulary.correct("ukraine" + "s" * 993) == "ukraine" + "s" * 993
+
+
+def test_another_transliteration_of_a_known_name_is_read_as_it() -> None:
+    vocabulary = Vocabulary(["zelensky", "kiev", "kyiv", "zaporizhzhia", "lavrov", "kherson"])
+    for typed, known in [
+        ("selenskyj", "zelensky"),  # German
+        ("kiew", "kiev"),
+        ("kyjiw", "kyiv"),  # Polish-style "j" and "w"
+        ("saporischschja", "zaporizhzhia"),
+        ("lawrow", "lavrov"),
+        ("cherson", "kherson"),
+    ]:
+        assert vocabulary.correct(typed) == known, typed
+
+
+def test_words_that_only_sound_alike_stay_apart_when_one_is_english() -> None:
+    # "crisis" is a word as typed, though its sounds could be spelt "krisis".
+    vocabulary = Vocabulary(["krisis"])
+    assert vocabulary.correct("crisis") == "crisis"
