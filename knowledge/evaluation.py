@@ -136,6 +136,8 @@ LABELLED_SETS = (
     "tuning84.toml",
     "tuning85.toml",
     "tuning86.toml",
+    "tuning87.toml",
+    "tuning88.toml",
     "holdout26.toml",
     "holdout27.toml",
 )

@@ -147,8 +147,10 @@ FLOORS = {
     "tuning82.toml": (109, 45),
     "tuning83.toml": (107, 44),
     "tuning84.toml": (110, 45),
-    "tuning85.toml": (94, 44),
+    "tuning85.toml": (110, 45),
     "tuning86.toml": (101, 45),
+    "tuning87.toml": (104, 45),
+    "tuning88.toml": (97, 44),
     "holdout26.toml": (105, 44),
     "holdout27.toml": (100, 45),
 }
