@@ -210,9 +210,7 @@ def test_a_snapshot_that_does_not_load_is_retried_later(
     assert two.base.fingerprint == one.base.fingerprint
 
 
-def test_an_idle_process_adopts_a_reload_within_two_seconds(
-    workspace: Workspace, tmp_path: Path
-) -> None:
+def test_an_idle_process_adopts_a_reload_by_itself(workspace: Workspace, tmp_path: Path) -> None:
     state = tmp_path / "state"
     one, idle = holder_for(workspace, state), holder_for(workspace, state)
     idle.start_polling(0.2)
@@ -221,7 +219,8 @@ def test_an_idle_process_adopts_a_reload_within_two_seconds(
         began = time.monotonic()
         assert one.reload().ok
         while idle.base.fingerprint != one.base.fingerprint:  # nobody calls idle.sync()
-            assert time.monotonic() - began < 2.0
+            # A guard against hanging, not a speed claim: `python -m benchmarks` times it.
+            assert time.monotonic() - began < 30.0
             time.sleep(0.02)
     finally:
         idle.stop_polling()
