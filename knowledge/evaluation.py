@@ -138,6 +138,8 @@ LABELLED_SETS = (
     "tuning86.toml",
     "tuning87.toml",
     "tuning88.toml",
+    "tuning89.toml",
+    "tuning90.toml",
     "holdout26.toml",
     "holdout27.toml",
 )

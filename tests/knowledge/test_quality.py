@@ -151,6 +151,8 @@ FLOORS = {
     "tuning86.toml": (101, 45),
     "tuning87.toml": (104, 45),
     "tuning88.toml": (97, 44),
+    "tuning89.toml": (101, 45),
+    "tuning90.toml": (104, 42),
     "holdout26.toml": (105, 44),
     "holdout27.toml": (100, 45),
 }
