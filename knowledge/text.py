@@ -306,7 +306,7 @@ GENERIC = frozenset(
     surprise take tend thing think throw tight totally touch tough true try turn uneasy
     unhappy unlikely unsure upset use usual very want watch way well whole wide willing wish
     wonder work worried worry worse worth write wrong yet beyond stake stakes earlier predict
-    forecast own version list key agree disagree differ compare versus vs voice discuss week
+    forecast own version list key agree disagree differ compare versus vs voice discuss
     """.split()
 )
 

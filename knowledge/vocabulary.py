@@ -5,8 +5,9 @@ enough. Only known words that could be that typo are compared: a word within `d`
 length within `d`, and people rarely get the first letter wrong (swapping the first two letters
 is the exception), so the words are kept in buckets by first letter and length and a lookup
 compares a few hundred words instead of the whole vocabulary. The result is the same as
-comparing against every known word. A word that is no slip of any known word is looked up by
-its sounds (`sound_key`): names carried over from other alphabets are spelt in many ways.
+comparing against every known word. A word that is no common English word is first looked up
+by its sounds among the known names (`sound_key`): names carried over from other alphabets are
+spelt in many ways.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ _SOUNDS = (
     ("y", "i"),
 )
 _DOUBLED = re.compile(r"(.)\1+")
-# Shorter words are too often different words with the same sounds.
+# Sound keys shorter than this ("kat" for "katt" or "chat") are too often other words that sound
+# alike, unless the word typed is longer than this ("kyjiw" and "kyiv" both reduce to "kiv").
 MIN_SOUND_KEY = 4
 
 
@@ -71,10 +73,11 @@ class Vocabulary:
         # out, or "peer" would become "per", "cruz" "cuz" and "poll" "pull".
         self._filler = STOPWORDS - NOT_TYPO_TARGETS
         self._stopwords = sorted(self._filler)
-        # The commonest known word for each sound key (see `sound_key`).
+        # The commonest known name for each sound key (see `sound_key`): only words that are no
+        # common English, or "chill" would be read as "kill" and "fake" as "face".
         self._by_sound: dict[str, str] = {}
         for word in self.ranked:
-            if len(word) >= MIN_SOUND_KEY and word not in self._filler:
+            if len(word) >= MIN_SOUND_KEY and word not in self._filler and not is_english(word):
                 self._by_sound.setdefault(sound_key(word), word)
 
     @classmethod
@@ -113,15 +116,20 @@ class Vocabulary:
             return next((w for w in swapped if w in self._filler), token)
         if len(token) > 4 and is_generic(token):
             return token
+        if not is_english(token):
+            # Another transliteration of a name ("selenskyj"): the same sounds are better evidence
+            # than a slip of two letters ("volodimir" is Volodymyr, not Vladimir).
+            key = sound_key(token)
+            if len(key) >= MIN_SOUND_KEY or len(token) > MIN_SOUND_KEY:
+                named = self._by_sound.get(key)
+                if named:
+                    return named
         nearest = self._nearest(token)
         if nearest == token and len(token) > 5 and token.endswith("s"):
             # A possessive typed without its apostrophe, on a misspelt name ("ukrianes"): the
             # name alone is one slip away ("ukraine"), the name and the "s" two.
             bare = self._nearest(token[:-1])
             nearest = bare if bare != token[:-1] else token
-        if nearest == token and not is_english(token) and len(token) >= MIN_SOUND_KEY:
-            # No slip of a known word: perhaps another transliteration of one ("selenskyj").
-            nearest = self._by_sound.get(sound_key(token), token)
         if nearest != token and is_english(token):
             harmless = nearest in self._filler or is_generic(nearest)
             return nearest if same_word(token, nearest) or harmless else token

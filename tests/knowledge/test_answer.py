@@ -218,8 +218,8 @@ def test_naming_the_outlet_of_a_whole_file_leads_with_its_account(answerer: Answ
     answer = answerer.answer(
         "cease-fire along the current front line - is that in the Kyiv allies piece?"
     )
-    assert answer.match == "plan-ceasefire"
     assert answer.citations[0].source == "002_f5c7fe294e905a4b.txt"
+    assert "ceasefire along current frontlines" in answer.citations[0].excerpt
     # Not when its own words do not answer: NextMinuteNews never mentions a demilitarized zone.
     answer = answerer.answer("per NextMinuteNews, who will monitor the demilitarized zone?")
     assert answer.citations[0].source == "000_80ebed28bbef419f.txt"
@@ -474,20 +474,18 @@ def test_names_spelt_as_other_languages_carry_them_over_are_understood(
         ("what does selenskyj doubt", "zelenskyy-doubts"),
         ("what did lawrow tell tass", "lavrov-no-official-communication"),
         ("kyjiw allies reaction to the plan", "allies-cautious-welcome"),
+        ("what does volodimir zelensky doubt?", "zelenskyy-doubts"),  # not "vladimir"
     ]:
         answer = answerer.answer(question)
         assert answer.answered and answer.citations[0].fact_id == fact_id, question
-
-
-def test_this_week_is_the_asker_s_week_not_a_topic(answerer: Answerer) -> None:
-    # The articles' one "week" ("Earlier this week, news broke ...") is no answer to a team's
-    # own week; asked about the news, it still is.
-    assert not answerer.answer("who is on call this week?").answered
-    # Not by a hair (it scored 61.6 against the threshold of 62 when "week" was a topic word):
-    # with "week" an everyday word, nothing is left to look up.
-    assert answerer.index.parse("who is on call this week?").everyday
-    answer = answerer.answer("when did news of the plan break this week?")
-    assert answer.answered and "Earlier this week" in answer.citations[0].excerpt
+    # Words that only sound like the articles' words are not them: no wrong quote.
+    for question in (
+        "is the kremlin chill with the plan?",  # not "kill"
+        "is the peace plan fake?",  # not "face"
+        "what did katt say about the plan?",  # not "chatt", a phrasing's short Chatterjee
+        "what did kerr say about the rejection?",
+    ):
+        assert not answerer.answer(question).answered, question
 
 
 def test_a_question_curated_as_unanswered_is_declined_with_the_reason(

@@ -138,7 +138,14 @@ def test_another_transliteration_of_a_known_name_is_read_as_it() -> None:
         assert vocabulary.correct(typed) == known, typed
 
 
-def test_words_that_only_sound_alike_stay_apart_when_one_is_english() -> None:
+def test_only_names_are_looked_up_by_sound() -> None:
     # "crisis" is a word as typed, though its sounds could be spelt "krisis".
-    vocabulary = Vocabulary(["krisis"])
-    assert vocabulary.correct("crisis") == "crisis"
+    assert Vocabulary(["krisis"]).correct("crisis") == "crisis"
+    # Slack words the English list lacks are not read as English words that sound alike.
+    vocabulary = Vocabulary(["kill", "face", "sets", "deep", "cheer", "chatt", "volodymyr"])
+    for typed in ("chill", "fake", "sesh", "depp", "kerr"):
+        assert vocabulary.correct(typed) == typed
+    # A short word whose key is shorter still ("katt" and "chatt" both reduce to "kat").
+    assert vocabulary.correct("katt") == "katt"
+    # The same sounds beat a slip of two letters.
+    assert Vocabulary(["vladimir", "volodymyr"]).correct("volodimir") == "volodymyr"
