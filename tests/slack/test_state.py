@@ -219,9 +219,9 @@ def test_an_idle_process_adopts_a_reload_by_itself(workspace: Workspace, tmp_pat
         began = time.monotonic()
         assert one.reload().ok
         while idle.base.fingerprint != one.base.fingerprint:  # nobody calls idle.sync()
-            # Twenty poll intervals: a guard against a poll that never runs, not a speed claim
-            # (`python benchmarks/curation.py` times it).
-            assert time.monotonic() - began < 20 * 0.2
+            # Fifty poll intervals: a guard against a poll that never runs, loose enough for a
+            # loaded machine; not a speed claim (`python benchmarks/curation.py` times it).
+            assert time.monotonic() - began < 50 * 0.2
             time.sleep(0.02)
     finally:
         idle.stop_polling()
