@@ -142,6 +142,8 @@ LABELLED_SETS = (
     "tuning90.toml",
     "holdout26.toml",
     "holdout27.toml",
+    "holdout28.toml",
+    "holdout29.toml",
 )
 UNREAD = frozenset(
     {
@@ -170,6 +172,8 @@ UNREAD = frozenset(
         "holdout25.toml",
         "holdout26.toml",
         "holdout27.toml",
+        "holdout28.toml",
+        "holdout29.toml",
     }
 )
 

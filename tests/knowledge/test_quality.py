@@ -155,6 +155,8 @@ FLOORS = {
     "tuning90.toml": (108, 45),
     "holdout26.toml": (105, 44),
     "holdout27.toml": (100, 45),
+    "holdout28.toml": (100, 45),
+    "holdout29.toml": (95, 44),
 }
 
 
