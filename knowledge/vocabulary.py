@@ -118,7 +118,7 @@ class Vocabulary:
             return token
         if not is_english(token):
             # Another transliteration of a name ("selenskyj"): the same sounds are better evidence
-            # than a slip of two letters ("volodimir" is Volodymyr, not Vladimir).
+            # than any slip ("volodimir" is Volodymyr, not Vladimir two letters away).
             key = sound_key(token)
             if len(key) >= MIN_SOUND_KEY or len(token) > MIN_SOUND_KEY:
                 named = self._by_sound.get(key)
