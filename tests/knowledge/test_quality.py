@@ -150,7 +150,7 @@ FLOORS = {
     "tuning85.toml": (110, 45),
     "tuning86.toml": (109, 45),
     "tuning87.toml": (110, 45),
-    "tuning88.toml": (106, 45),
+    "tuning88.toml": (105, 45),
     "tuning89.toml": (110, 45),
     "tuning90.toml": (108, 45),
     "holdout26.toml": (105, 44),
