@@ -107,7 +107,8 @@ class Vocabulary:
         for "zones"): a content word one other letter away from another ("pope", "hope") is
         more often a different word than a typo. A word ending in "s" that is nothing known may
         be a possessive typed without its apostrophe: "ukrianes" is read as "ukraine" if the
-        word without its "s" can be corrected.
+        word without its "s" can be corrected. Before any of that, a word that is no common
+        English word and sounds like a known name is that name (`sound_key`: "selenskyj").
         """
         if len(token) <= 2 or token in self._rank or token.isdigit() or token in NOT_TYPO_TARGETS:
             return token  # chat and newsroom words are words, even if the fact base never uses them
@@ -116,7 +117,8 @@ class Vocabulary:
             return next((w for w in swapped if w in self._filler), token)
         if len(token) > 4 and is_generic(token):
             return token
-        if not is_english(token):
+        english = is_english(token)
+        if not english:
             # Another transliteration of a name ("selenskyj"): the same sounds are better evidence
             # than any slip ("volodimir" is Volodymyr, not Vladimir two letters away).
             key = sound_key(token)
@@ -130,7 +132,7 @@ class Vocabulary:
             # name alone is one slip away ("ukraine"), the name and the "s" two.
             bare = self._nearest(token[:-1])
             nearest = bare if bare != token[:-1] else token
-        if nearest != token and is_english(token):
+        if nearest != token and english:
             harmless = nearest in self._filler or is_generic(nearest)
             return nearest if same_word(token, nearest) or harmless else token
         return nearest
