@@ -140,6 +140,8 @@ LABELLED_SETS = (
     "tuning88.toml",
     "tuning89.toml",
     "tuning90.toml",
+    "tuning91.toml",
+    "tuning92.toml",
     "holdout26.toml",
     "holdout27.toml",
     "holdout28.toml",

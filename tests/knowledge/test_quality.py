@@ -153,6 +153,8 @@ FLOORS = {
     "tuning88.toml": (105, 45),
     "tuning89.toml": (110, 45),
     "tuning90.toml": (108, 45),
+    "tuning91.toml": (91, 45),
+    "tuning92.toml": (100, 45),
     "holdout26.toml": (105, 44),
     "holdout27.toml": (100, 45),
     "holdout28.toml": (100, 45),
