@@ -142,6 +142,8 @@ LABELLED_SETS = (
     "tuning90.toml",
     "tuning91.toml",
     "tuning92.toml",
+    "tuning93.toml",
+    "tuning94.toml",
     "holdout26.toml",
     "holdout27.toml",
     "holdout28.toml",

@@ -155,6 +155,8 @@ FLOORS = {
     "tuning90.toml": (108, 45),
     "tuning91.toml": (91, 45),
     "tuning92.toml": (100, 45),
+    "tuning93.toml": (96, 43),
+    "tuning94.toml": (97, 45),
     "holdout26.toml": (105, 44),
     "holdout27.toml": (100, 45),
     "holdout28.toml": (100, 45),
