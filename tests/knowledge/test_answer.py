@@ -346,6 +346,9 @@ def test_other_inflections_of_a_word_meet(answerer: Answerer) -> None:
         ("the Stoltenberg quote for the 6pm social card pls", "stoltenberg-quote"),
         ("*Macron* quote pls, need it verbatim for the blog post", "macron-quote"),
         ("what's the global economy angle in the petrov interview", "consequences-ukraine-economy"),
+        # Chat interjections and abbreviations.
+        ("ugh what does zelensky doubt tbqh", "zelenskyy-doubts"),
+        ("yikes, what did lavrov tell tass", "lavrov-no-official-communication"),
     ],
 )
 def test_filler_around_a_question_weighs_nothing(
