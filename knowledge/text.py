@@ -83,6 +83,7 @@ _NO_TOPIC = frozenset(
     across toward towards onto via whose either neither whatever whenever wherever whoever
     however whichever dr mr mrs ms prof argue argues argued arguing argument arguments
     person persons fellow fellows precisely truly definitely obviously
+    thoughts opinions reactions responses
     """.split()
 )
 # Newsroom chatter around a question ("*urgent*", "pull the quote for the carousel", "sanity

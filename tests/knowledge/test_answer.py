@@ -349,6 +349,8 @@ def test_other_inflections_of_a_word_meet(answerer: Answerer) -> None:
         # Chat interjections and abbreviations.
         ("ugh what does zelensky doubt tbqh", "zelenskyy-doubts"),
         ("yikes, what did lavrov tell tass", "lavrov-no-official-communication"),
+        ("cameron quote, thoughts?", "cameron-quote"),
+        ("any reactions from macron", "macron-quote"),
     ],
 )
 def test_filler_around_a_question_weighs_nothing(
