@@ -144,6 +144,8 @@ LABELLED_SETS = (
     "tuning92.toml",
     "tuning93.toml",
     "tuning94.toml",
+    "tuning95.toml",
+    "tuning96.toml",
     "holdout26.toml",
     "holdout27.toml",
     "holdout28.toml",

@@ -157,6 +157,8 @@ FLOORS = {
     "tuning92.toml": (100, 45),
     "tuning93.toml": (96, 43),
     "tuning94.toml": (97, 45),
+    "tuning95.toml": (105, 45),
+    "tuning96.toml": (106, 43),
     "holdout26.toml": (105, 44),
     "holdout27.toml": (100, 45),
     "holdout28.toml": (100, 45),
