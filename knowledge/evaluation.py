@@ -146,6 +146,8 @@ LABELLED_SETS = (
     "tuning94.toml",
     "tuning95.toml",
     "tuning96.toml",
+    "tuning97.toml",
+    "tuning98.toml",
     "holdout26.toml",
     "holdout27.toml",
     "holdout28.toml",

@@ -159,6 +159,8 @@ FLOORS = {
     "tuning94.toml": (104, 45),
     "tuning95.toml": (105, 45),
     "tuning96.toml": (106, 43),
+    "tuning97.toml": (100, 45),
+    "tuning98.toml": (104, 45),
     "holdout26.toml": (105, 44),
     "holdout27.toml": (100, 45),
     "holdout28.toml": (100, 45),
