@@ -158,7 +158,7 @@ FLOORS = {
     "tuning93.toml": (102, 45),
     "tuning94.toml": (104, 45),
     "tuning95.toml": (105, 45),
-    "tuning96.toml": (106, 43),
+    "tuning96.toml": (108, 45),
     "tuning97.toml": (100, 45),
     "tuning98.toml": (104, 45),
     "holdout26.toml": (105, 44),
