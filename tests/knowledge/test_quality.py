@@ -157,7 +157,7 @@ FLOORS = {
     "tuning92.toml": (100, 45),
     "tuning93.toml": (102, 45),
     "tuning94.toml": (104, 45),
-    "tuning95.toml": (105, 45),
+    "tuning95.toml": (110, 45),
     "tuning96.toml": (108, 45),
     "tuning97.toml": (100, 45),
     "tuning98.toml": (104, 45),
