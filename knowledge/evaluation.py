@@ -148,6 +148,8 @@ LABELLED_SETS = (
     "tuning96.toml",
     "tuning97.toml",
     "tuning98.toml",
+    "tuning99.toml",
+    "tuning100.toml",
     "holdout26.toml",
     "holdout27.toml",
     "holdout28.toml",

@@ -161,6 +161,8 @@ FLOORS = {
     "tuning96.toml": (108, 45),
     "tuning97.toml": (100, 45),
     "tuning98.toml": (104, 45),
+    "tuning99.toml": (100, 45),
+    "tuning100.toml": (100, 44),
     "holdout26.toml": (105, 44),
     "holdout27.toml": (100, 45),
     "holdout28.toml": (100, 45),
