@@ -160,7 +160,7 @@ FLOORS = {
     "tuning95.toml": (110, 45),
     "tuning96.toml": (108, 45),
     "tuning97.toml": (100, 45),
-    "tuning98.toml": (104, 45),
+    "tuning98.toml": (110, 45),
     "tuning99.toml": (100, 45),
     "tuning100.toml": (100, 44),
     "holdout26.toml": (105, 44),
