@@ -154,6 +154,10 @@ LABELLED_SETS = (
     "holdout27.toml",
     "holdout28.toml",
     "holdout29.toml",
+    "holdout30.toml",
+    "holdout31.toml",
+    "holdout32.toml",
+    "holdout33.toml",
 )
 UNREAD = frozenset(
     {
@@ -184,6 +188,10 @@ UNREAD = frozenset(
         "holdout27.toml",
         "holdout28.toml",
         "holdout29.toml",
+        "holdout30.toml",
+        "holdout31.toml",
+        "holdout32.toml",
+        "holdout33.toml",
     }
 )
 

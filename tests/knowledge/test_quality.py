@@ -167,6 +167,10 @@ FLOORS = {
     "holdout27.toml": (100, 45),
     "holdout28.toml": (101, 45),
     "holdout29.toml": (95, 44),
+    "holdout30.toml": (98, 45),
+    "holdout31.toml": (100, 43),
+    "holdout32.toml": (105, 45),
+    "holdout33.toml": (100, 44),
 }
 
 
