@@ -159,40 +159,11 @@ LABELLED_SETS = (
     "holdout32.toml",
     "holdout33.toml",
 )
+# The holdouts whose misses were read to improve the code; every other holdout is read for its
+# totals only, so one added to LABELLED_SETS is unread from the start.
+READ_HOLDOUTS = frozenset({"holdout.toml", "holdout3.toml"})
 UNREAD = frozenset(
-    {
-        "holdout2.toml",
-        "holdout4.toml",
-        "holdout5.toml",
-        "holdout6.toml",
-        "holdout7.toml",
-        "holdout8.toml",
-        "holdout9.toml",
-        "holdout10.toml",
-        "holdout11.toml",
-        "holdout12.toml",
-        "holdout13.toml",
-        "holdout14.toml",
-        "holdout15.toml",
-        "holdout16.toml",
-        "holdout17.toml",
-        "holdout18.toml",
-        "holdout19.toml",
-        "holdout20.toml",
-        "holdout21.toml",
-        "holdout22.toml",
-        "holdout23.toml",
-        "holdout24.toml",
-        "holdout25.toml",
-        "holdout26.toml",
-        "holdout27.toml",
-        "holdout28.toml",
-        "holdout29.toml",
-        "holdout30.toml",
-        "holdout31.toml",
-        "holdout32.toml",
-        "holdout33.toml",
-    }
+    name for name in LABELLED_SETS if name.startswith("holdout") and name not in READ_HOLDOUTS
 )
 
 
