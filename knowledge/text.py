@@ -50,7 +50,7 @@ ABBREVIATIONS = frozenset(
     weve theyve im youre theyre wheres hows theres heres lemme gimme kinda sorta ya yall thx
     ty rly srsly tbf anyways bc literally legit lowkey wtf wth haha hah heh bruh dude alright
     gotcha awesome wud cud shud fella fellas chap chaps bloke blokes dudes
-    smh istg fr fam ikr probs defo nvm jk tbqh fml meh ugh welp yikes oof dang geez jeez
+    smh istg fr fam ikr defo nvm jk tbqh fml meh ugh welp yikes oof dang geez jeez
     whatcha irl af
     """.split()
 )

@@ -159,7 +159,7 @@ FLOORS = {
     "tuning94.toml": (104, 45),
     "tuning95.toml": (110, 45),
     "tuning96.toml": (108, 45),
-    "tuning97.toml": (109, 45),
+    "tuning97.toml": (108, 45),
     "tuning98.toml": (110, 45),
     "tuning99.toml": (102, 45),
     "tuning100.toml": (101, 45),
