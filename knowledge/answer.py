@@ -41,7 +41,7 @@ GAP_TIE = 2.0
 SUPPORT_MARGIN = 12.0
 MAX_SUPPORTING = 2
 # How much more of the question a later citation of a fact must cover to be quoted first.
-REORDER_MARGIN = 0.4
+REORDER_MARGIN = 0.3
 # A "why" question is answered by a fact curated as the reason (one asked for with "why ...")
 # over a better-scoring fact that states the claim, if the question's words are in its "why"
 # phrasings: at least REASON_RELEVANCE of their weight within REASON_MARGIN points of the best
@@ -287,14 +287,14 @@ class Answerer:
             # both leads over one that quotes a single piece and matches only a little better.
             hits = self._both_first(hits)
         lead = hits[0]
-        citations = self._citations(lead, query)
+        citations = self._citations(lead, query, kind)
         if compared:
             # The facts that cover the comparison together quote the accounts the lead fact
             # does not: an article it has no citation from.
             quoted = {c.source for c in citations}
             others = []
             for hit in _compared(hits)[1:]:
-                first = self._citations(hit, query)[0]
+                first = self._citations(hit, query, kind)[0]
                 if first.source not in quoted:
                     others.append(first)
                     quoted.add(first.source)
@@ -307,7 +307,7 @@ class Answerer:
                     break
                 if hit.kind == "unanswered":
                     continue
-                citations.extend(self._citations(hit, query))
+                citations.extend(self._citations(hit, query, kind))
         unique = _dedupe(citations)[: 1 + MAX_SUPPORTING]
         return Answer(
             question=question,
@@ -405,7 +405,9 @@ class Answerer:
             return [self._passages[hit.key].excerpt]
         return [c.excerpt for c in self._facts[hit.key].citations]
 
-    def _citations(self, hit: Hit, query: Query) -> list[CitedExcerpt]:
+    def _citations(
+        self, hit: Hit, query: Query, kind: Wants = Wants.ANYTHING
+    ) -> list[CitedExcerpt]:
         if hit.kind == "passage":
             return [self._cite(self._passages[hit.key], None)]
         fact = self._facts[hit.key]
@@ -422,6 +424,10 @@ class Answerer:
         candidates = [
             i for i, c in enumerate(cited) if not c.excerpt.rstrip("”’\"' ").endswith("?")
         ]
+        # Asked "when" or "how many", a citation that holds no time or number is not moved to
+        # the front: the one that covers more of the question may hold none.
+        holding = [i for i in candidates if can_answer(kind, [cited[i].excerpt])]
+        candidates = holding or candidates
         # A citation from the piece the question names ("the allies story") leads; so does one
         # from the outlet it names ("per NextMinuteNews"), if its own words answer the question
         # about as well: asked "per NextMinuteNews, who monitors the demilitarized zone?", a

@@ -48,7 +48,7 @@ from rapidfuzz import fuzz
 
 from knowledge.models import UNKNOWN_OUTLET, Citation, FactBase, Source
 from knowledge.postings import ANYWHERE, PHRASED, UNSURE, Lookup, Postings, Term
-from knowledge.sentences import opening_label, split_sentences
+from knowledge.sentences import list_lead_in, opening_label, split_sentences
 from knowledge.text import (
     NOT_TYPO_TARGETS,
     STEM_LENGTH,
@@ -732,9 +732,11 @@ class Index:
 
     def surroundings(self, citation: Citation) -> str:
         """Words for where `citation` stands: its piece's outlet, other names and own word (see
-        `piece_references`), and the heading of its section."""
+        `piece_references`), the heading of its section and, for a list item, the line that
+        introduces the list."""
         where = _source_words(self._sources, citation, self._piece_words)
-        return f"{where} {self.heading_of(citation)}"
+        lead_in = list_lead_in(self._sources[citation.source].text, citation.start)
+        return f"{where} {self.heading_of(citation)} {lead_in}"
 
     def names_piece_of(self, query: Query, citation: Citation) -> bool:
         """Whether `query` names the piece `citation` stands in, or its file, by a nickname."""

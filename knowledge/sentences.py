@@ -111,6 +111,24 @@ def opening_label(text: str, sentence: Span) -> int:
     return label.end() if label else 0
 
 
+def list_lead_in(text: str, offset: int) -> str:
+    """The line that introduces the list whose item holds character `offset` of `text` ("the
+    plan includes:" above "– An immediate ceasefire"), or "" when that line is no list item
+    or the list has no such line. An item means little without it: "International
+    peacekeepers" are what "Western officials urge a revised plan with"."""
+    at = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", at)
+    if not _MARKER.match(text[at : len(text) if end < 0 else end]).group():
+        return ""
+    while at > 0:
+        above = text.rfind("\n", 0, at - 1) + 1
+        line = text[above : at - 1]
+        at = above
+        if line.strip() and not _MARKER.match(line).group():
+            return line.strip() if line.rstrip().endswith(":") else ""
+    return ""
+
+
 def _speaker(label: str) -> str:
     return "".join(ch for ch in label.lower() if ch.isalpha())
 

@@ -230,6 +230,34 @@ def test_naming_the_outlet_of_a_whole_file_leads_with_its_account(answerer: Answ
     assert not any(answerer.index.names_outlet_of(query, c) for c in lavrov.citations)
 
 
+def test_a_list_item_is_read_with_the_line_that_introduces_its_list(answerer: Answerer) -> None:
+    # "– International peacekeepers to enforce ceasefires" is one of what "Western officials
+    # urge a revised plan with:"; the other report's line on peacekeepers is the plan as first
+    # reported, which "the reworked version" does not mean.
+    fact = next(f for f in answerer.base.facts if f.id == "revision-peacekeepers")
+    item = fact.citations[0]
+    assert item.excerpt == "International peacekeepers to enforce ceasefires"
+    assert "revised plan" in answerer.index.surroundings(item)
+    answer = answerer.answer("In the reworked version, who would police a truce?")
+    assert answer.citations[0].excerpt == item.excerpt
+
+
+def test_a_citation_that_covers_clearly_more_of_the_question_leads(answerer: Answerer) -> None:
+    # The stalling fact quotes the headline claim first; asked what Putin is playing at, the
+    # analyst's own line on Putin covers more of the question and leads.
+    answer = answerer.answer("what does the analyst think putin is trying to do long term")
+    assert answer.match == "russia-stalling"
+    assert answer.citations[0].excerpt.startswith("“Putin aims to outlast Western resolve")
+
+
+def test_asked_when_a_citation_without_a_time_never_leads(answerer: Answerer) -> None:
+    # The annexation fact also quotes the Istanbul terms ("recognition of Russia's annexation
+    # of the four Ukrainian regions"), which share more words with this question but give no
+    # time; the line that says "in the fall of 2022" answers it.
+    answer = answerer.answer("when did russia annex the four regions")
+    assert "in the fall of 2022" in answer.citations[0].excerpt
+
+
 def test_a_slash_command_in_a_message_does_not_count_as_asked(answerer: Answerer) -> None:
     # "peace" from "`/peace`" pulled this to the fact on prospects for peace.
     answer = answerer.answer("<!here> `/peace` who is Dr. Alexander Petrov?")

@@ -1,4 +1,4 @@
-from knowledge.sentences import opening_label, split_sentences
+from knowledge.sentences import list_lead_in, opening_label, split_sentences
 
 
 def texts(text: str) -> list[str]:
@@ -67,3 +67,22 @@ def test_dash_bullets_and_numbered_items_are_sentences_of_their_own() -> None:
 def test_lowercase_after_period_inside_a_quote_does_not_split() -> None:
     text = "“ready for negotiations. though, it is important.”"
     assert texts(text) == [text]
+
+
+def test_a_list_item_knows_the_line_that_introduces_its_list() -> None:
+    text = (
+        "Sources reveal the plan includes:\n– A ceasefire\n\n– Future talks\n"
+        "Key concerns include:\n1. Security Gaps: none.\n2. Timelines: vague.\n"
+        "A plain sentence.\n– An item under no lead-in\n"
+    )
+
+    def lead_in(words: str) -> str:
+        return list_lead_in(text, text.index(words))
+
+    # A blank line between items does not end the list.
+    assert lead_in("A ceasefire") == lead_in("Future talks") == "Sources reveal the plan includes:"
+    assert lead_in("Timelines") == "Key concerns include:"
+    # Not a list item, or a list under a line that introduces nothing.
+    assert lead_in("A plain sentence") == ""
+    assert lead_in("An item under no") == ""
+    assert list_lead_in("– first line of a file", 2) == ""
