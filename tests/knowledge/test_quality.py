@@ -169,7 +169,7 @@ FLOORS = {
     "tuning104.toml": (103, 45),
     "tuning105.toml": (97, 42),
     "tuning106.toml": (95, 45),
-    "tuning107.toml": (98, 44),
+    "tuning107.toml": (109, 45),
     "tuning108.toml": (101, 45),
     "holdout26.toml": (106, 44),
     "holdout27.toml": (100, 45),
