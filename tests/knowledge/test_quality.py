@@ -170,7 +170,7 @@ FLOORS = {
     "tuning105.toml": (97, 42),
     "tuning106.toml": (109, 45),
     "tuning107.toml": (109, 45),
-    "tuning108.toml": (101, 45),
+    "tuning108.toml": (110, 45),
     "holdout26.toml": (106, 44),
     "holdout27.toml": (100, 45),
     "holdout28.toml": (101, 45),
