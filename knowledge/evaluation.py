@@ -166,6 +166,10 @@ LABELLED_SETS = (
     "holdout31.toml",
     "holdout32.toml",
     "holdout33.toml",
+    "holdout34.toml",
+    "holdout35.toml",
+    "holdout36.toml",
+    "holdout37.toml",
 )
 # The holdouts whose misses were read to improve the code; every other holdout is read for its
 # totals only, so one added to LABELLED_SETS is unread from the start.

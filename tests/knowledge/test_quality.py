@@ -179,6 +179,10 @@ FLOORS = {
     "holdout31.toml": (101, 43),
     "holdout32.toml": (105, 45),
     "holdout33.toml": (102, 44),
+    "holdout34.toml": (106, 45),
+    "holdout35.toml": (104, 44),
+    "holdout36.toml": (105, 45),
+    "holdout37.toml": (103, 44),
 }
 
 
