@@ -113,9 +113,10 @@ def opening_label(text: str, sentence: Span) -> int:
 
 def list_lead_in(text: str, offset: int) -> str:
     """The line that introduces the list whose item holds character `offset` of `text` ("the
-    plan includes:" above "– An immediate ceasefire"), or "" when that line is no list item
-    or the list has no such line. An item means little without it: "International
-    peacekeepers" are what "Western officials urge a revised plan with"."""
+    plan includes:" above "– An immediate ceasefire"): "" when the line at `offset` is no list
+    item, or when the line above its list does not end in a colon. An item means little
+    without it: "International peacekeepers" are what "Western officials urge a revised plan
+    with"."""
     at = text.rfind("\n", 0, offset) + 1
     end = text.find("\n", at)
     if not _MARKER.match(text[at : len(text) if end < 0 else end]).group():

@@ -250,7 +250,7 @@ def test_a_citation_that_covers_clearly_more_of_the_question_leads(answerer: Ans
     assert answer.citations[0].excerpt.startswith("“Putin aims to outlast Western resolve")
 
 
-def test_asked_when_a_citation_without_a_time_never_leads(answerer: Answerer) -> None:
+def test_asked_when_a_citation_without_a_time_is_not_moved_first(answerer: Answerer) -> None:
     # The annexation fact also quotes the Istanbul terms ("recognition of Russia's annexation
     # of the four Ukrainian regions"), which share more words with this question but give no
     # time; the line that says "in the fall of 2022" answers it.
