@@ -158,6 +158,8 @@ LABELLED_SETS = (
     "tuning106.toml",
     "tuning107.toml",
     "tuning108.toml",
+    "tuning109.toml",
+    "tuning110.toml",
     "holdout26.toml",
     "holdout27.toml",
     "holdout28.toml",

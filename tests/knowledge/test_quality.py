@@ -171,6 +171,8 @@ FLOORS = {
     "tuning106.toml": (109, 45),
     "tuning107.toml": (109, 44),
     "tuning108.toml": (110, 45),
+    "tuning109.toml": (104, 45),
+    "tuning110.toml": (100, 45),
     "holdout26.toml": (106, 44),
     "holdout27.toml": (100, 45),
     "holdout28.toml": (101, 45),
