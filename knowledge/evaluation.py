@@ -160,6 +160,7 @@ LABELLED_SETS = (
     "tuning108.toml",
     "tuning109.toml",
     "tuning110.toml",
+    "tuning112.toml",
     "holdout26.toml",
     "holdout27.toml",
     "holdout28.toml",

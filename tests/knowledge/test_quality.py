@@ -173,6 +173,7 @@ FLOORS = {
     "tuning108.toml": (110, 45),
     "tuning109.toml": (104, 45),
     "tuning110.toml": (100, 45),
+    "tuning112.toml": (101, 45),
     "holdout26.toml": (106, 44),
     "holdout27.toml": (100, 45),
     "holdout28.toml": (101, 45),
