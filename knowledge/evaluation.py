@@ -161,6 +161,7 @@ LABELLED_SETS = (
     "tuning109.toml",
     "tuning110.toml",
     "tuning112.toml",
+    "tuning111.toml",
     "holdout26.toml",
     "holdout27.toml",
     "holdout28.toml",

@@ -174,6 +174,7 @@ FLOORS = {
     "tuning109.toml": (104, 45),
     "tuning110.toml": (100, 45),
     "tuning112.toml": (101, 45),
+    "tuning111.toml": (101, 45),
     "holdout26.toml": (106, 44),
     "holdout27.toml": (100, 45),
     "holdout28.toml": (101, 45),
