@@ -162,6 +162,7 @@ LABELLED_SETS = (
     "tuning110.toml",
     "tuning112.toml",
     "tuning111.toml",
+    "tuning113.toml",
     "holdout26.toml",
     "holdout27.toml",
     "holdout28.toml",

@@ -175,6 +175,7 @@ FLOORS = {
     "tuning110.toml": (100, 45),
     "tuning112.toml": (101, 45),
     "tuning111.toml": (101, 45),
+    "tuning113.toml": (93, 44),
     "holdout26.toml": (106, 44),
     "holdout27.toml": (100, 45),
     "holdout28.toml": (101, 45),
