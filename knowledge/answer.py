@@ -24,6 +24,7 @@ from knowledge.asking import (
     question_before_follow_up,
     question_before_remark,
     wants,
+    without_asides,
 )
 from knowledge.index import Hit, Index, Query
 from knowledge.models import Citation, Fact, FactBase, Unanswered
@@ -158,6 +159,14 @@ class Answerer:
             # ("Sorry if this is basic, but: who rejected the plan?") or a remark after the
             # question it opens with ("who said it? need the attribution for the caption").
             parts = [p for p in (last_question(question), question_before_remark(question)) if p]
+            # Or an aside labels it ("pulse check: nato 20 years", "... (for the Q3 review)"),
+            # one the articles do not answer on its own: "the economy: what did Putin say?" is
+            # about the economy.
+            parts += [
+                reading
+                for reading, asides in without_asides(question)
+                if not any(self._answer(aside).answered for aside in asides)
+            ]
             # Or follow-up questions ("... unrealistic? was it Putin?"), unless they bring in
             # something the articles never mention ("did they discuss prisoner swaps?").
             follow_up = question_before_follow_up(question)

@@ -10,7 +10,8 @@ that explains over the one that states (`knowledge.answer`).
 A long question may end in a question of its own after some preamble ("Sorry if this is basic,
 but I was asked for the newsletter: what would need to change for a settlement?"): the
 preamble's words can sink the match, so the last question is worth asking alone
-(`last_question`).
+(`last_question`). So is a message without the aside that labels it ("pulse check: nato 20
+years", "ceasefire terms (for the Q3 review)": `without_asides`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import re
 from collections.abc import Iterable
 from enum import Enum
 
-from knowledge.text import strip_emoji_codes, strip_slack_markup, words
+from knowledge.text import STOPWORDS, is_english, strip_emoji_codes, strip_slack_markup, words
 
 
 class Wants(Enum):
@@ -389,3 +390,63 @@ def question_before_follow_up(question: str) -> tuple[str, str] | None:
         if not _POINTS_BACK.search(opening):
             return None
     return head, " ".join(tail.split())
+
+
+# An aside that labels a message: a few words before a colon or a spaced dash ("risk register
+# update: ...", "FYI for the board memo - ..."), or after the message in brackets or after a
+# dash, saying what it is for ("... (for the Q3 review)", "... - asking for the ops sync").
+_LABEL = re.compile(r"^\s*([^:?\n]{1,60}?)\s*(?::|\s[-\u2013\u2014]\s)\s*(\S.*)$", re.S)
+_CLOSING_ASIDE = re.compile(
+    r"^(.*\S)\s*(?:\(([^()]{1,60})\)|\[([^\[\]]{1,60})\]|\s[-\u2013\u2014]\s+([^-\u2013\u2014?]{1,60}))\s*$",
+    re.S,
+)
+# An aside after the message says what it is for, not what about: "(for the Q3 review)", but
+# not "(to the BBC)", "(approval rating)" or "- as prime minister", which narrow it.
+_PURPOSE = re.compile(
+    r"\s*(?:for|asking|need|needed|needs|want|wanted|pls|please|thanks|thx|urgent|asap)\b", re.I
+)
+_MAX_LABEL_WORDS = 8
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _mere_aside(aside: str) -> bool:
+    """Whether `aside` asks nothing and names nothing: no question, no question word, no kind
+    of answer, no year or number, no capitalised word that is no common English word (a name:
+    "Biden: did the plan pass?")."""
+    if "?" in aside or wants(aside) is not Wants.ANYTHING:
+        return False
+    tokens = _TOKEN.findall(aside)
+    if any(token.lower() in _ASKING or token.isdigit() for token in tokens):
+        return False
+    return not any(
+        token[0].isupper()
+        and not any(c.isdigit() for c in token)
+        and not is_english(token.lower())
+        and token.lower() not in STOPWORDS  # "FYI", "ASAP"
+        for token in tokens
+    )
+
+
+def without_asides(question: str) -> list[tuple[str, tuple[str, ...]]]:
+    """`question` without the asides that label it and ask nothing ("pulse check: nato 20
+    years", "ceasefire terms (for the Q3 review)"), if it has any: each reading worth asking
+    alone with the asides it leaves out, the one without every aside last. A label's words
+    are chatter to the match, and unknown ones sink it. Not when what is left points back at
+    the label ("prisoner swaps - are they in the plan?")."""
+    text = strip_emoji_codes(strip_slack_markup(question[:_MAX_CHARS])).strip()
+    readings: list[tuple[str, tuple[str, ...]]] = []
+    label = _LABEL.match(text)
+    if (
+        label
+        and len(label.group(1).split()) <= _MAX_LABEL_WORDS
+        and _mere_aside(label.group(1))
+        and not _POINTS_BACK.search(label.group(2))
+        and not _PURPOSE.match(label.group(2))  # "ceasefire terms - for the digest"
+    ):
+        readings.append((label.group(2), (label.group(1),)))
+    for rest, left_out in [(text, ()), *readings]:
+        closing = _CLOSING_ASIDE.match(rest)
+        aside = closing and next(group for group in closing.groups()[1:] if group is not None)
+        if closing and aside and _PURPOSE.match(aside) and _mere_aside(aside):
+            readings.append((closing.group(1), (*left_out, aside)))
+    return readings

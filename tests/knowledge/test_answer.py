@@ -401,6 +401,19 @@ def test_a_question_after_a_long_preamble_is_answered_on_its_own(answerer: Answe
     assert not gap.answered and gap.note
 
 
+def test_an_aside_that_labels_a_message_does_not_sink_it(answerer: Answerer) -> None:
+    bare = answerer.answer("petrov affiliation")
+    assert bare.answered
+    for labelled in ("pulse check: petrov affiliation", "petrov affiliation (for the Q3 review)"):
+        answer = answerer.answer(labelled)
+        assert answer.answered and answer.question == labelled
+        assert answer.citations[0] == bare.citations[0]
+    # A label that names something, or that the articles answer on its own, is what the
+    # message is about.
+    assert not answerer.answer("Biden: did he back the plan?").answered
+    assert not answerer.answer("the economy: zelenskyy doubts (for the Q3 review)").answered
+
+
 @pytest.mark.parametrize(
     ("question", "fact_id"),
     [

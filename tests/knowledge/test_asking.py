@@ -11,6 +11,7 @@ from knowledge.asking import (
     question_before_follow_up,
     question_before_remark,
     wants,
+    without_asides,
 )
 
 
@@ -241,3 +242,50 @@ def test_a_question_asks_openly_unless_yes_or_no_where_or_comparing(
     question: str, openly: bool
 ) -> None:
     assert asks_openly(question) is openly
+
+
+@pytest.mark.parametrize(
+    ("question", "readings"),
+    [
+        ("pulse check: nato 20 years", [("nato 20 years", ("pulse check",))]),
+        (
+            "FYI for the board memo - who drafted the plan",
+            [("who drafted the plan", ("FYI for the board memo",))],
+        ),
+        (
+            "<!here> *risk register* update: allies concerns",
+            [("allies concerns", ("*risk register* update",))],
+        ),
+        ("ceasefire terms (for the Q3 review)", [("ceasefire terms", ("for the Q3 review",))]),
+        ("ceasefire terms [for the digest]", [("ceasefire terms", ("for the digest",))]),
+        (
+            "ceasefire terms - asking for the ops sync",
+            [("ceasefire terms", ("asking for the ops sync",))],
+        ),
+        (
+            "pulse check: ceasefire terms (for the Q3 review)",
+            [
+                ("ceasefire terms (for the Q3 review)", ("pulse check",)),
+                ("pulse check: ceasefire terms", ("for the Q3 review",)),
+                ("ceasefire terms", ("pulse check", "for the Q3 review")),
+            ],
+        ),
+        # An aside that asks, names, dates or measures something is part of the question, as
+        # is a label that what follows points back at.
+        ("Biden: plan support", []),
+        ("in 2015: what did putin say", []),
+        ("casualties (how many died?)", []),
+        ("prisoner swaps - are they in the plan?", []),
+        ("sanctions relief (how much money?)", []),
+        ("the ceasefire line (in km)", []),
+        # An aside after the message that narrows it rather than saying what it is for.
+        ("what did lavrov say (to the bbc)", []),
+        ("zelensky doubts (approval rating)", []),
+        ("what did cameron say - as prime minister", []),
+        ("who rejected the plan?", []),
+    ],
+)
+def test_a_message_without_the_asides_that_label_it(
+    question: str, readings: list[tuple[str, tuple[str, ...]]]
+) -> None:
+    assert without_asides(question) == readings
