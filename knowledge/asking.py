@@ -400,23 +400,29 @@ _CLOSING_ASIDE = re.compile(
     r"^(.*\S)\s*(?:\(([^()]{1,60})\)|\[([^\[\]]{1,60})\]|\s[-\u2013\u2014]\s+([^-\u2013\u2014?]{1,60}))\s*$",
     re.S,
 )
-# An aside after the message says what it is for, not what about: "(for the Q3 review)", but
-# not "(to the BBC)", "(approval rating)" or "- as prime minister", which narrow it.
+# An aside after the message says what it is for, not what about: "(for the Q3 review)", "(need
+# this by EOD)", but not "(to the BBC)", "- for Gaza", "- need the Turkish position" or "- as
+# prime minister", which narrow it.
 _PURPOSE = re.compile(
-    r"\s*(?:for|asking|need|needed|needs|want|wanted|pls|please|thanks|thx|urgent|asap)\b", re.I
+    r"\s*(?:(?:asking\s+)?for\s+(?:the|our|my|a|an|this|that)|needs?\s+(?:this|it|that)"
+    r"|pls|please|thanks|thx|urgent|asap)\b",
+    re.I,
 )
+# What opens an aside after a message, whatever it is for ("- for the digest", "- for Gaza"):
+# what stands before it is no label.
+_AFTERTHOUGHT = re.compile(r"\s*(?:asking|for|needs?|pls|please|thanks|thx|urgent|asap)\b", re.I)
 _MAX_LABEL_WORDS = 8
 _TOKEN = re.compile(r"[^\W_]+")
 
 
 def _mere_aside(aside: str) -> bool:
     """Whether `aside` asks nothing and names nothing: no question, no question word, no kind
-    of answer, no year or number, no capitalised word that is no common English word (a name:
-    "Biden: did the plan pass?")."""
+    of answer, no request for names, no year or number, no capitalised word that is no common
+    English word (a name: "Biden: did the plan pass?")."""
     if "?" in aside or wants(aside) is not Wants.ANYTHING:
         return False
     tokens = _TOKEN.findall(aside)
-    if any(token.lower() in _ASKING or token.isdigit() for token in tokens):
+    if any(token.lower() in _ASKING | _NAME or token.isdigit() for token in tokens):
         return False
     return not any(
         token[0].isupper()
@@ -441,7 +447,7 @@ def without_asides(question: str) -> list[tuple[str, tuple[str, ...]]]:
         and len(label.group(1).split()) <= _MAX_LABEL_WORDS
         and _mere_aside(label.group(1))
         and not _POINTS_BACK.search(label.group(2))
-        and not _PURPOSE.match(label.group(2))  # "ceasefire terms - for the digest"
+        and not _AFTERTHOUGHT.match(label.group(2))  # "ceasefire terms - for the digest"
     ):
         readings.append((label.group(2), (label.group(1),)))
     for rest, left_out in [(text, ()), *readings]:

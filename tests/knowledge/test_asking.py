@@ -280,6 +280,9 @@ def test_a_question_asks_openly_unless_yes_or_no_where_or_comparing(
         ("the ceasefire line (in km)", []),
         # An aside after the message that narrows it rather than saying what it is for.
         ("what did lavrov say (to the bbc)", []),
+        ("ceasefire terms - for gaza", []),
+        ("nato delay - need the turkish position", []),
+        ("who drafted the plan - need names of the advisors", []),
         ("zelensky doubts (approval rating)", []),
         ("what did cameron say - as prime minister", []),
         ("who rejected the plan?", []),

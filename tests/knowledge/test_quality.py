@@ -78,7 +78,7 @@ FLOORS = {
     "tuning27.toml": (109, 45),
     "tuning28.toml": (106, 45),
     "tuning29.toml": (109, 45),
-    "tuning30.toml": (109, 45),
+    "tuning30.toml": (108, 45),
     "holdout12.toml": (104, 44),
     "holdout13.toml": (105, 43),
     "tuning31.toml": (110, 44),
