@@ -21,7 +21,14 @@ import re
 from collections.abc import Iterable
 from enum import Enum
 
-from knowledge.text import STOPWORDS, is_english, strip_emoji_codes, strip_slack_markup, words
+from knowledge.text import (
+    NEWSROOM,
+    STOPWORDS,
+    is_english,
+    strip_emoji_codes,
+    strip_slack_markup,
+    words,
+)
 
 
 class Wants(Enum):
@@ -401,12 +408,20 @@ _CLOSING_ASIDE = re.compile(
     re.S,
 )
 # An aside after the message says what it is for, not what about: "(for the Q3 review)", "(need
-# this by EOD)", but not "(to the BBC)", "- for Gaza", "- need the Turkish position" or "- as
-# prime minister", which narrow it.
+# this by EOD)", "(urgent)"; "for the ..." and "need this ..." only with a word for a piece of
+# work, a meeting or a person asking (the newsroom's chatter words and these), so "(to the
+# BBC)", "- for Gaza", "- for the Baltics" and "- as prime minister" narrow it.
 _PURPOSE = re.compile(
-    r"\s*(?:(?:asking\s+)?for\s+(?:the|our|my|a|an|this|that)|needs?\s+(?:this|it|that)"
+    r"\s*(?:((?:asking\s+)?for\s+(?:the|our|my|a|an|this|that)|needs?\s+(?:this|it|that))"
     r"|pls|please|thanks|thx|urgent|asap)\b",
     re.I,
+)
+_PURPOSE_NOUNS = NEWSROOM | frozenset(
+    """
+    review reviews digest sync syncs summary briefing brief meeting meetings call calls board
+    team client clients boss manager eod eow friend records update updates recap wiki ticket
+    offsite kickoff workshop class lecture lesson homework essay report roundup
+    """.split()
 )
 # What opens an aside after a message, whatever it is for ("- for the digest", "- for Gaza"):
 # what stands before it is no label.
@@ -433,6 +448,14 @@ def _mere_aside(aside: str) -> bool:
     )
 
 
+def _for_a_purpose(aside: str) -> bool:
+    """Whether an aside after a message says what it is for (see `_PURPOSE`)."""
+    purpose = _PURPOSE.match(aside)
+    if purpose is None:
+        return False
+    return not purpose.group(1) or not _PURPOSE_NOUNS.isdisjoint(words(aside))
+
+
 def without_asides(question: str) -> list[tuple[str, tuple[str, ...]]]:
     """`question` without the asides that label it and ask nothing ("pulse check: nato 20
     years", "ceasefire terms (for the Q3 review)"), if it has any: each reading worth asking
@@ -453,6 +476,6 @@ def without_asides(question: str) -> list[tuple[str, tuple[str, ...]]]:
     for rest, left_out in [(text, ()), *readings]:
         closing = _CLOSING_ASIDE.match(rest)
         aside = closing and next(group for group in closing.groups()[1:] if group is not None)
-        if closing and aside and _PURPOSE.match(aside) and _mere_aside(aside):
+        if closing and aside and _for_a_purpose(aside) and _mere_aside(aside):
             readings.append((closing.group(1), (*left_out, aside)))
     return readings

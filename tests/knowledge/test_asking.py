@@ -281,6 +281,8 @@ def test_a_question_asks_openly_unless_yes_or_no_where_or_comparing(
         # An aside after the message that narrows it rather than saying what it is for.
         ("what did lavrov say (to the bbc)", []),
         ("ceasefire terms - for gaza", []),
+        ("what do the allies demand (for the baltics)", []),
+        ("what did petrov say - for the bbc", []),
         ("nato delay - need the turkish position", []),
         ("who drafted the plan - need names of the advisors", []),
         ("zelensky doubts (approval rating)", []),
