@@ -413,7 +413,7 @@ _CLOSING_ASIDE = re.compile(
 # BBC)", "- for Gaza", "- for the Baltics" and "- as prime minister" narrow it.
 _PURPOSE = re.compile(
     r"\s*(?:((?:asking\s+)?for\s+(?:the|our|my|a|an|this|that)|needs?\s+(?:this|it|that))"
-    r"|pls|please|thanks|thx|urgent|asap)\b",
+    r"|pls|please|thanks(?!\s+to\b)|thx|urgent|asap)\b",
     re.I,
 )
 _PURPOSE_NOUNS = NEWSROOM | frozenset(
