@@ -175,6 +175,10 @@ LABELLED_SETS = (
     "holdout35.toml",
     "holdout36.toml",
     "holdout37.toml",
+    "holdout38.toml",
+    "holdout39.toml",
+    "holdout40.toml",
+    "holdout41.toml",
 )
 # The holdouts whose misses were read to improve the code; every other holdout is read for its
 # totals only, so one added to LABELLED_SETS is unread from the start.

@@ -188,6 +188,10 @@ FLOORS = {
     "holdout35.toml": (105, 44),
     "holdout36.toml": (105, 45),
     "holdout37.toml": (104, 44),
+    "holdout38.toml": (100, 44),
+    "holdout39.toml": (103, 44),
+    "holdout40.toml": (103, 44),
+    "holdout41.toml": (91, 45),
 }
 
 
