@@ -232,6 +232,11 @@ class AliasMap:
             if not particles or (i + 1 < len(out) and out[i + 1] in particles):
                 continue
             for j in range(i + 1, min(i + 2 + _MAX_OBJECT_WORDS, len(out))):
+                # A particle goes with the nearest verb that takes it: "the US-backed plan
+                # Russia turned down" was not backed down. (Only a past or -ing form is
+                # surely a verb: "troops" takes "out" too, in "pulling troops out".)
+                if out[j] in self._separable and out[j].endswith(("ed", "ing")):
+                    break
                 if out[j] in particles:
                     # "down the road" is a phrase of its own, and keeps its "down".
                     if tuple(out[j : j + 2]) not in self._starts:

@@ -102,7 +102,14 @@ def test_a_phrase_with_one_word_written_as_its_variant_is_still_the_phrase() -> 
 
 
 def test_a_separated_phrasal_verb_is_put_back_together() -> None:
-    aliases = AliasMap({"reject": ["turn down", "shot down"], "withdraw": ["pull back"]})
+    aliases = AliasMap(
+        {
+            "reject": ["turn down", "turned down", "shot down"],
+            "withdraw": ["pull back", "pulling out"],
+            "shift": ["backed down"],
+            "withdrawals": ["troops out"],
+        }
+    )
     assert aliases.apply(aliases.rejoin(words("why did they turn the peace plan down"))) == [
         "why",
         "did",
@@ -113,11 +120,14 @@ def test_a_separated_phrasal_verb_is_put_back_together() -> None:
         "plan",
     ]
     assert aliases.rejoin(words("pull the troops back")) == ["pull", "back", "the", "troops"]
+    assert aliases.rejoin(words("pulling troops out")) == ["pulling", "out", "troops"]
     # Already whole, too far apart, or split by a word that is no object: left alone.
     for text in (
         "turn down the plan",
         "turn to the plan and the talks down the line",
         "did russia turn to china down the road",
+        # The particle belongs to the nearer verb that takes it.
+        "the us backed plan russia turned down",
     ):
         assert aliases.rejoin(words(text)) == words(text), text
 
