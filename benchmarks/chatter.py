@@ -3,7 +3,8 @@
 Takes N questions (default 300) from the labelled sets whose misses are read, plainly written
 ones (fragments, full questions, typos, spelling variants) that the bot answers right as they
 stand, and asks each again inside each of a list of wrappers of office and Slack chatter
-("pulse check: ...", "... (for the Q3 review)"). Prints, per wrapper, how many are still
+("pulse check: ...", "... (for the Q3 review)") and of Slack habits ("sorry if dumb q but ...",
+"... thx in advance :pray:"). Prints, per wrapper, how many are still
 answered right. The sets kept unread are not used. An accuracy measure, not part of the tests.
 """
 
@@ -54,6 +55,29 @@ WRAPPERS = (
     "random q from sales: {q}",
     "<@U0PEACE> slide 4 of the board deck: {q}",
 )
+# Team-channel habits (asked of the bot in a thread, a DM or a busy channel).
+SLACK_HABITS = (
+    "quick q: {q}",
+    "anyone know {q}",
+    "{q} :eyes:",
+    "+1 to this, {q}",
+    "sorry if dumb q but {q}",
+    "{q}?? :thinking_face:",
+    "> {q}",
+    "re: {q}",
+    "{q} cc <@U0XYZ12>",
+    "bump - {q}",
+    "<!here> anyone? {q}",
+    "{q} ty!",
+    "q for the bot: {q}",
+    "{q} :thread:",
+    "ok so {q}",
+    "{q} thx in advance :pray:",
+    "hey <@U0PEACE> {q}",
+    "{q} (asking for the thread above)",
+    "following up - {q}",
+    "{q} lmk",
+)
 PLAIN_STYLES = frozenset({"full", "fragment", "typo", "variant"})
 SEED = 7
 
@@ -83,15 +107,16 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     answerer = Answerer(load_fact_base(ROOT / "seeds", ROOT / "knowledge"))
     questions = plain_questions(answerer, count)
-    total = 0
-    for wrapper in WRAPPERS:
-        right = sum(
-            is_right(answerer.base, q, answerer.answer(wrapper.format(q=_following(q.text))))
-            for q in questions
-        )
-        total += right
-        print(f"{right:5d}/{len(questions)}  {wrapper}")
-    print(f"{total:5d}/{len(questions) * len(WRAPPERS)}  all wrappers")
+    for name, wrappers in (("office chatter", WRAPPERS), ("Slack habits", SLACK_HABITS)):
+        total = 0
+        for wrapper in wrappers:
+            right = sum(
+                is_right(answerer.base, q, answerer.answer(wrapper.format(q=_following(q.text))))
+                for q in questions
+            )
+            total += right
+            print(f"{right:5d}/{len(questions)}  {wrapper}")
+        print(f"{total:5d}/{len(questions) * len(wrappers)}  all {name}\n")
 
 
 if __name__ == "__main__":
