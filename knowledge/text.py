@@ -168,6 +168,11 @@ def stem(token: str) -> str:
 # stop word ("to", "of", "is") ends the search: "turn to china down the road" has no object.
 _PARTICLES = frozenset({"down", "out", "back", "off", "up", "away", "aside"})
 _MAX_OBJECT_WORDS = 3
+# Past forms of phrasal verbs that do not end in -ed ("the plan Russia shot down").
+_IRREGULAR_PAST = frozenset(
+    "shot drew drawn gave given laid sat wrote written put dreamt broke broken threw thrown "
+    "took taken made held kept left brought sent set spelt".split()
+)
 _OBJECT_WORDS = frozenset("the a an it them this that these those his her their its".split())
 
 
@@ -231,12 +236,15 @@ class AliasMap:
             particles = self._separable.get(token)
             if not particles or (i + 1 < len(out) and out[i + 1] in particles):
                 continue
+            # The particles a nearer verb takes: "the US-backed plan Russia turned down" was
+            # not backed down. (Only a past or -ing form is surely a verb: "troops" takes "out"
+            # too, in "pulling troops out".)
+            taken: set[str] = set()
             for j in range(i + 1, min(i + 2 + _MAX_OBJECT_WORDS, len(out))):
-                # A particle goes with the nearest verb that takes it: "the US-backed plan
-                # Russia turned down" was not backed down. (Only a past or -ing form is
-                # surely a verb: "troops" takes "out" too, in "pulling troops out".)
-                if out[j] in self._separable and out[j].endswith(("ed", "ing")):
+                if out[j] in taken:
                     break
+                if out[j].endswith(("ed", "ing")) or out[j] in _IRREGULAR_PAST:
+                    taken |= self._separable.get(out[j], set())
                 if out[j] in particles:
                     # "down the road" is a phrase of its own, and keeps its "down".
                     if tuple(out[j : j + 2]) not in self._starts:

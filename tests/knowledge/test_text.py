@@ -108,6 +108,8 @@ def test_a_separated_phrasal_verb_is_put_back_together() -> None:
             "withdraw": ["pull back", "pulling out"],
             "shift": ["backed down"],
             "withdrawals": ["troops out"],
+            "chase": ["following up"],
+            "settled": ["fixed up"],
         }
     )
     assert aliases.apply(aliases.rejoin(words("why did they turn the peace plan down"))) == [
@@ -121,6 +123,12 @@ def test_a_separated_phrasal_verb_is_put_back_together() -> None:
     ]
     assert aliases.rejoin(words("pull the troops back")) == ["pull", "back", "the", "troops"]
     assert aliases.rejoin(words("pulling troops out")) == ["pulling", "out", "troops"]
+    # A verb between that takes other particles only is part of the object.
+    for text, whole in (
+        ("turn the following proposals down", "turn down the following proposals"),
+        ("turn the fixed deadlines down", "turn down the fixed deadlines"),
+    ):
+        assert aliases.rejoin(words(text)) == words(whole), text
     # Already whole, too far apart, or split by a word that is no object: left alone.
     for text in (
         "turn down the plan",
@@ -128,6 +136,7 @@ def test_a_separated_phrasal_verb_is_put_back_together() -> None:
         "did russia turn to china down the road",
         # The particle belongs to the nearer verb that takes it.
         "the us backed plan russia turned down",
+        "the us backed plan russia shot down",
     ):
         assert aliases.rejoin(words(text)) == words(text), text
 
