@@ -186,6 +186,10 @@ LABELLED_SETS = (
     "holdout39.toml",
     "holdout40.toml",
     "holdout41.toml",
+    "holdout42.toml",
+    "holdout43.toml",
+    "holdout44.toml",
+    "holdout45.toml",
 )
 # The holdouts whose misses were read to improve the code; every other holdout is read for its
 # totals only, so one added to LABELLED_SETS is unread from the start.

@@ -199,6 +199,10 @@ FLOORS = {
     "holdout39.toml": (103, 44),
     "holdout40.toml": (103, 44),
     "holdout41.toml": (91, 45),
+    "holdout42.toml": (105, 44),
+    "holdout43.toml": (104, 45),
+    "holdout44.toml": (101, 44),
+    "holdout45.toml": (99, 43),
 }
 
 
