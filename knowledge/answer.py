@@ -28,6 +28,7 @@ from knowledge.asking import (
 )
 from knowledge.index import Hit, Index, Query
 from knowledge.models import Citation, Fact, FactBase, Unanswered
+from knowledge.sides import Side, asked_side
 
 logger = logging.getLogger(__name__)
 
@@ -237,6 +238,9 @@ class Answerer:
             # weaker match that happens to hold one would be beside the point.
             can = next((h.score for h in hits if h.kind != "unanswered"), None)
             beside_the_point = can is not None and best_match - can > WANTS_MARGIN
+        side = asked_side(query.text)
+        if side is not None:
+            hits = self._for_side(hits, side)
         best = hits[0] if hits else None
         # A question curated as one the articles do not answer that matches best is declined
         # with its note, rather than answered with the fact that shares its words.
@@ -326,6 +330,22 @@ class Answerer:
             match=lead.key,
             corrections=query.corrected,
         )
+
+    def _for_side(self, hits: list[Hit], side: Side) -> list[Hit]:
+        """`hits` for a question about `side`'s stance: when the best fact reports another
+        side's ("did Ukraine reject the plan?" matches Moscow's rejection best), only facts
+        that report this side's stance may answer it."""
+        best = next((h for h in hits if h.kind != "unanswered"), None)
+        if best is None or best.kind != "fact":
+            return hits
+        sides = self._facts[best.key].stance_of
+        if not sides or side in sides:
+            return hits
+        return [
+            h
+            for h in hits
+            if h.kind == "unanswered" or (h.kind == "fact" and side in self._facts[h.key].stance_of)
+        ]
 
     def _covered_together(self, query: Query, hits: list[Hit], best: Hit) -> bool:
         facts = _compared(hits)

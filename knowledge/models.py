@@ -11,6 +11,8 @@ from typing import Annotated, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from knowledge.sides import Side
+
 # The outlet of an article whose metadata does not name one.
 UNKNOWN_OUTLET = "outlet not named"
 
@@ -73,6 +75,9 @@ class FactEntry(BaseModel):
     phrasings: list[str] = Field(min_length=1)
     aliases: list[str] = Field(default_factory=list)
     citations: list[CitationEntry] = Field(min_length=1)
+    # Whose stance or doing the fact reports, if a side's: a question about another side's
+    # stance is not answered with it (see `knowledge.sides`).
+    stance_of: list[Side] = Field(default_factory=list)
 
     _check_phrasings = field_validator("phrasings", "aliases")(_no_blank)
     _check_topic = field_validator("topic")(_not_blank)
@@ -149,6 +154,7 @@ class Fact:
     aliases: tuple[str, ...]
     citations: tuple[Citation, ...]
     file: str
+    stance_of: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -274,6 +274,7 @@ def _load_facts(
                         aliases=tuple(entry.aliases),
                         citations=citations,
                         file=shown,
+                        stance_of=frozenset(entry.stance_of),
                     )
                 )
     return facts

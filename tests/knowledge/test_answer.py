@@ -626,3 +626,23 @@ def test_a_fair_match_lacking_what_is_asked_is_declined(answerer: Answerer, ques
     assert hits[0].score >= answer_module.PARTIAL_SCORE
     assert hits[0].coverage >= answer_module.PARTIAL_COVERAGE
     assert not answerer.answer(question).answered
+
+
+def test_a_question_about_one_side_is_not_answered_with_another_side_s_stance(
+    answerer: Answerer,
+) -> None:
+    # Every word of these is in a fact about another side: Moscow's rejection, the allies'
+    # welcome, "Russia may be stalling".
+    ukraine = answerer.answer("did Ukraine reject the plan?")
+    assert not ukraine.answered or "Moscow" not in ukraine.citations[0].excerpt
+    russia = answerer.answer("does Russia support the plan?")
+    assert russia.answered
+    assert russia.citations[0].excerpt.startswith("Moscow has firmly rejected")
+    for question in ("is the West stalling?", "is Washington dragging its feet?"):
+        assert not answerer.answer(question).answered, question
+    # The side the fact is about still gets it.
+    assert (
+        answerer.answer("is Russia stalling?")
+        .citations[0]
+        .excerpt.startswith("Experts warn Russia may be stalling")
+    )

@@ -84,6 +84,12 @@ def test_unknown_field_is_reported(workspace: Workspace) -> None:
     assert any("phrasing: Extra inputs are not permitted" in p for p in problems(workspace))
 
 
+def test_a_stance_of_no_known_side_is_reported(workspace: Workspace) -> None:
+    add_facts(workspace, GOOD_FACT.replace("phrasings =", 'stance_of = ["kremlin"]\nphrasings ='))
+    [problem] = problems(workspace)
+    assert "fact 'extra-fact' (entry 1): stance_of.0: Input should be 'russia'" in problem
+
+
 def test_toml_syntax_error_names_the_file_and_line(workspace: Workspace) -> None:
     add_facts(workspace, GOOD_FACT.replace('topic = "Lavrov', "topic = Lavrov"))
     [problem] = problems(workspace)

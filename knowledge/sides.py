@@ -1,0 +1,115 @@
+"""Whose stance a question asks about (domain layer, no I/O).
+
+The matcher reads a bag of words, so "did Ukraine reject the plan?" shares every word with
+"did Russia reject the plan?" and would quote Moscow's rejection. Facts that report a side's
+stance say whose it is (`stance_of` in `knowledge/facts/*.toml`); `asked_side` reads the side a
+question makes the subject of a stance verb, so that the answerer can keep another side's stance
+out of the reply (see `knowledge.answer.Answerer._for_side`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Literal, get_args
+
+Side = Literal["russia", "ukraine", "west", "us"]
+SIDES: tuple[str, ...] = get_args(Side)
+
+# The words (as the question reads once aliases are applied: "Moscow" is "russia", "Kyiv's
+# Western allies" "kyiv west allies") that name a side or one of its people.
+_SIDE_WORDS: dict[str, Side] = {
+    **dict.fromkeys(
+        "russia russian russians kremlin moscow putin lavrov".split(),
+        "russia",
+    ),
+    **dict.fromkeys(
+        "ukraine ukrainian ukrainians kyiv kiev zelensky zelenskyy".split(),
+        "ukraine",
+    ),
+    **dict.fromkeys(
+        """west western westerners allies ally allied partners backers supporters friends
+        europe european europeans eu nato macron cameron stoltenberg british britain brits uk
+        french france""".split(),
+        "west",
+    ),
+    **dict.fromkeys("usa american americans washington trump".split(), "us"),
+}
+# Words that may end a side's noun phrase: "the Russian *side*", "Ukrainian *officials*".
+_HEADS = frozenset(
+    """side sides officials government leadership leaders leader president administration
+    authorities camp capitals""".split()
+)
+# Words that open a question whose subject follows: "did / is / would <side> ...".
+_AUXILIARIES = frozenset(
+    """do does did is are was were has have had will would could can should might may dont
+    doesnt didnt isnt arent wasnt werent hasnt havent wont wouldnt cant couldnt
+    shouldnt""".split()
+)
+_ADVERBS = frozenset(
+    """really actually just even ever also still now firmly officially formally openly
+    already not never basically publicly fully truly seriously""".split()
+)
+# Verbs and adjectives of a stance towards something, in the forms a question uses them. Not
+# "backed" or "backing": "did the US-backed plan ..." names the plan, not what the US did.
+_STANCE = frozenset(
+    """reject rejects rejected rejecting rejection dismiss dismisses dismissed dismissing
+    refuse refuses refused refusing oppose opposes opposed opposing against resist resists
+    resisted block blocks blocked veto vetoed bail bailed accept accepts accepted accepting
+    agree agrees agreed approve approves approved support supports supported supporting back
+    backs endorse endorses endorsed endorsing welcome welcomes welcomed welcoming embrace
+    embraced like likes liked love loves hate hates praise praised favour favor favours favors
+    favoured favored prefer prefers want wants wanted insists insist insisted demand demands
+    demanded seek seeks sought push pushes pushed pushing urge urges urged doubt doubts
+    doubted trust trusts trusted distrust fear fears feared worry worries worried criticise
+    criticize criticised criticized condemn condemned slam slammed warn warns warned think
+    thinks thought believe believes believed feel feels felt claim claims claimed argue argues
+    argued react reacts reacted reacting respond responds responded reply replied receive
+    received view views viewed stall stalls stalled stalling bide biding delay delaying
+    willing unwilling ready open happy unhappy keen eager prepared satisfied content
+    comfortable""".split()
+)
+
+
+def asked_side(text: str) -> Side | None:
+    """The side whose stance `text` (a question as read: folded, aliases applied) asks about:
+    the subject of a stance verb after an auxiliary or at the start ("did *ukraine reject*
+    the plan", "is *the west* just stalling", "*russia rejected* it?"), or None.
+
+    Only a question that names no other side has one: in "will Ukraine accept Russia's
+    preconditions?" or "why is Ukraine joining NATO a no-go for the Russians?" the stance
+    asked about may be either side's."""
+    tokens = text.split()
+    named = {side for t in tokens if (side := _side_of(t))}
+    named |= {"us" for pair in itertools.pairwise(tokens) if pair == ("the", "us")}
+    if len(named) != 1:
+        return None
+    for at, token in enumerate(tokens):
+        if at == 0 or token in _AUXILIARIES:
+            side = _subject(tokens, at + (token in _AUXILIARIES))
+            if side is not None:
+                return side
+    return None
+
+
+def _side_of(token: str) -> Side | None:
+    """The side `token` names, also in a possessive typed without its apostrophe
+    ("russias")."""
+    return _SIDE_WORDS.get(token) or (_SIDE_WORDS.get(token[:-1]) if token.endswith("s") else None)
+
+
+def _subject(tokens: list[str], at: int) -> Side | None:
+    """The side named by the noun phrase at `at` if a stance verb follows it."""
+    if at < len(tokens) and tokens[at] == "the":
+        at += 1
+    side: Side | None = None
+    if at + 1 < len(tokens) and tokens[at - 1 : at + 1] == ["the", "us"]:
+        # "does the US support it?": "us" is the United States only after "the".
+        side, at = "us", at + 1
+    while at < len(tokens) and (_side_of(tokens[at]) or (side and tokens[at] in _HEADS)):
+        side = _side_of(tokens[at]) or side
+        at += 1
+    while at < len(tokens) and tokens[at] in _ADVERBS:
+        at += 1
+    if side is not None and at < len(tokens) and tokens[at] in _STANCE:
+        return side
+    return None
