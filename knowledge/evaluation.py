@@ -170,6 +170,8 @@ LABELLED_SETS = (
     "tuning118.toml",
     "tuning119.toml",
     "tuning120.toml",
+    "tuning121.toml",
+    "tuning122.toml",
     "holdout26.toml",
     "holdout27.toml",
     "holdout28.toml",

@@ -183,6 +183,8 @@ FLOORS = {
     "tuning118.toml": (98, 45),
     "tuning119.toml": (103, 44),
     "tuning120.toml": (102, 45),
+    "tuning121.toml": (99, 45),
+    "tuning122.toml": (94, 44),
     "holdout26.toml": (107, 44),
     "holdout27.toml": (100, 45),
     "holdout28.toml": (101, 45),
