@@ -238,7 +238,8 @@ class Answerer:
             # weaker match that happens to hold one would be beside the point.
             can = next((h.score for h in hits if h.kind != "unanswered"), None)
             beside_the_point = can is not None and best_match - can > WANTS_MARGIN
-        side = asked_side(query.text)
+        # (A comparison asks about each side's stance, whichever it names first.)
+        side = None if compares(question) else asked_side(query.text)
         if side is not None:
             hits = self._for_side(hits, side)
         best = hits[0] if hits else None
@@ -332,19 +333,26 @@ class Answerer:
         )
 
     def _for_side(self, hits: list[Hit], side: Side) -> list[Hit]:
-        """`hits` for a question about `side`'s stance: when the best fact reports another
-        side's ("did Ukraine reject the plan?" matches Moscow's rejection best), only facts
-        that report this side's stance may answer it."""
+        """`hits` for a question about `side`'s stance, without the facts that report only
+        other sides' stances. When one of those matched best ("did Ukraine reject the
+        plan?" matches Moscow's rejection best), only a fact that reports this side's stance
+        may answer it, and known unanswered questions count only if they matched better
+        still."""
         best = next((h for h in hits if h.kind != "unanswered"), None)
-        if best is None or best.kind != "fact":
+        if best is None:
             return hits
-        sides = self._facts[best.key].stance_of
-        if not sides or side in sides:
-            return hits
+
+        def others(hit: Hit) -> bool:
+            sides = self._facts[hit.key].stance_of if hit.kind == "fact" else frozenset()
+            return bool(sides) and side not in sides
+
+        if not others(best):
+            return [h for h in hits if not others(h)]
         return [
             h
             for h in hits
-            if h.kind == "unanswered" or (h.kind == "fact" and side in self._facts[h.key].stance_of)
+            if (h.kind == "unanswered" and h.score >= best.score)
+            or (h.kind == "fact" and side in self._facts[h.key].stance_of)
         ]
 
     def _covered_together(self, query: Query, hits: list[Hit], best: Hit) -> bool:

@@ -34,20 +34,23 @@ _SIDE_WORDS: dict[str, Side] = {
     ),
     **dict.fromkeys("usa american americans washington trump".split(), "us"),
 }
+_RELATIONAL = frozenset("allies ally partners backers supporters friends".split())
 # Words that may end a side's noun phrase: "the Russian *side*", "Ukrainian *officials*".
 _HEADS = frozenset(
     """side sides officials government leadership leaders leader president administration
     authorities camp capitals""".split()
 )
-# Words that open a question whose subject follows: "did / is / would <side> ...".
+# Words that open a question whose subject follows: "did / is / would <side> ...", and "not",
+# which a negated one ("didn't", "isn't") is read as.
 _AUXILIARIES = frozenset(
-    """do does did is are was were has have had will would could can should might may dont
+    """not do does did is are was were has have had will would could can should might may dont
     doesnt didnt isnt arent wasnt werent hasnt havent wont wouldnt cant couldnt
     shouldnt""".split()
 )
 _ADVERBS = frozenset(
     """really actually just even ever also still now firmly officially formally openly
-    already not never basically publicly fully truly seriously""".split()
+    already not never basically publicly fully truly seriously so very too quite more
+    less""".split()
 )
 # Verbs and adjectives of a stance towards something, in the forms a question uses them. Not
 # "backed" or "backing": "did the US-backed plan ..." names the plan, not what the US did.
@@ -72,23 +75,38 @@ _STANCE = frozenset(
 
 def asked_side(text: str) -> Side | None:
     """The side whose stance `text` (a question as read: folded, aliases applied) asks about:
-    the subject of a stance verb after an auxiliary or at the start ("did *ukraine reject*
-    the plan", "is *the west* just stalling", "*russia rejected* it?"), or None.
+    the subject of a stance verb or adjective after an auxiliary ("did *ukraine reject* the
+    plan", "is *the west* just stalling", "why are *the allies* so *keen*"), or None.
 
-    Only a question that names no other side has one: in "will Ukraine accept Russia's
-    preconditions?" or "why is Ukraine joining NATO a no-go for the Russians?" the stance
-    asked about may be either side's."""
+    A question that names another side before the verb, or one the stance is for ("why is
+    Ukraine joining NATO a no-go for the Russians?"), has none: the stance asked about may be
+    either side's."""
     tokens = text.split()
-    named = {side for t in tokens if (side := _side_of(t))}
-    named |= {"us" for pair in itertools.pairwise(tokens) if pair == ("the", "us")}
-    if len(named) != 1:
-        return None
     for at, token in enumerate(tokens):
-        if at == 0 or token in _AUXILIARIES:
-            side = _subject(tokens, at + (token in _AUXILIARIES))
-            if side is not None:
-                return side
+        found = _subject(tokens, at + 1) if token in _AUXILIARIES else None
+        if found is not None:
+            side, verb_at = found
+            others = {
+                s
+                for t, after in itertools.pairwise(tokens[: at + 1])
+                # "the US-backed plan" names the plan.
+                if (s := _side_of(t)) and after != "backed"
+            }
+            others |= _sides_for(tokens[verb_at:])
+            return side if others <= {side} else None
     return None
+
+
+def _sides_for(tokens: list[str]) -> set[Side]:
+    """The sides `tokens` name right after "for": "a red line for (the) russia"."""
+    found: set[Side] = set()
+    for at, token in enumerate(tokens):
+        following = tokens[at + 1 : at + 3]
+        if token == "for" and following[:1] == ["the"]:
+            following = following[1:]
+        if token == "for" and following and (side := _side_of(following[0])):
+            found.add(side)
+    return found
 
 
 def _side_of(token: str) -> Side | None:
@@ -97,19 +115,27 @@ def _side_of(token: str) -> Side | None:
     return _SIDE_WORDS.get(token) or (_SIDE_WORDS.get(token[:-1]) if token.endswith("s") else None)
 
 
-def _subject(tokens: list[str], at: int) -> Side | None:
-    """The side named by the noun phrase at `at` if a stance verb follows it."""
+def _subject(tokens: list[str], at: int) -> tuple[Side, int] | None:
+    """The side named by the noun phrase at `at` if a stance verb follows it, and where the
+    verb is."""
     if at < len(tokens) and tokens[at] == "the":
         at += 1
-    side: Side | None = None
+    sides: list[Side] = []
     if at + 1 < len(tokens) and tokens[at - 1 : at + 1] == ["the", "us"]:
         # "does the US support it?": "us" is the United States only after "the".
-        side, at = "us", at + 1
-    while at < len(tokens) and (_side_of(tokens[at]) or (side and tokens[at] in _HEADS)):
-        side = _side_of(tokens[at]) or side
+        sides, at = ["us"], at + 1
+    while at < len(tokens) and (_side_of(tokens[at]) or (sides and tokens[at] in _HEADS)):
+        if side := _side_of(tokens[at]):
+            sides.append(side)
         at += 1
+    head = tokens[at - 1]
     while at < len(tokens) and tokens[at] in _ADVERBS:
         at += 1
-    if side is not None and at < len(tokens) and tokens[at] in _STANCE:
-        return side
-    return None
+    if not sides or at >= len(tokens) or tokens[at] not in _STANCE:
+        return None
+    # "kyiv west allies" are the West: the last word is the head, the others qualify it, and
+    # only a word for allies may follow another side's name ("lavrov west demands" is no
+    # phrase).
+    if len(set(sides)) > 1 and head not in _RELATIONAL:
+        return None
+    return sides[-1], at

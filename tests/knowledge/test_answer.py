@@ -638,8 +638,20 @@ def test_a_question_about_one_side_is_not_answered_with_another_side_s_stance(
     russia = answerer.answer("does Russia support the plan?")
     assert russia.answered
     assert russia.citations[0].excerpt.startswith("Moscow has firmly rejected")
-    for question in ("is the West stalling?", "is Washington dragging its feet?"):
+    for question in (
+        "is the West stalling?",
+        "isn't the West stalling?",
+        "is Washington dragging its feet?",
+        "did Ukraine dismiss Western demands as unrealistic?",
+    ):
         assert not answerer.answer(question).answered, question
+    us_backed = answerer.answer("did Ukraine reject the US-backed plan?")
+    assert not us_backed.answered or "Moscow" not in us_backed.citations[0].excerpt
+    # A known unanswered question that matched worse than the fact set aside is no reason
+    # to decline: the US is the side that backed the plan.
+    us = answerer.answer("does the US support the plan?")
+    assert us.answered
+    assert "US-backed" in us.citations[0].excerpt
     # The side the fact is about still gets it.
     assert (
         answerer.answer("is Russia stalling?")

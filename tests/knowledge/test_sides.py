@@ -17,7 +17,11 @@ from knowledge.sides import asked_side
         ("does Moscow support the plan?", "russia"),
         ("does the US support the plan?", "us"),
         ("would the Ukrainian government accept it?", "ukraine"),
-        ("russias rejected it?", "russia"),
+        ("did russias reject it?", "russia"),
+        ("why are Kyiv's Western allies so keen?", "west"),
+        ("how did Kyiv respond to Moscow's rejection?", "ukraine"),
+        ("isn't the West stalling?", "west"),
+        ("did Ukraine reject the US-backed plan?", "ukraine"),
         ("did Macron endorse the deal?", "west"),
     ],
 )
@@ -34,10 +38,12 @@ def test_the_subject_of_a_stance_verb_is_the_side_asked_about(
         "who is Putin?",
         "did the US-backed plan get rejected?",
         "did Russia annex four regions?",
-        # Two sides named: the stance asked about may be either's.
-        "will Ukraine accept Russia's preconditions?",
+        # No auxiliary before the side: a fragment's first words need not be a subject.
+        "russia rejected the plan",
+        # Another side named before the verb, or one the stance is for: it may be either's.
+        "Russia wants guarantees. Does Ukraine's side ask for the same?",
         "why is Ukraine joining NATO such a no-go for the Russians?",
-        "do Kyiv's Western allies like the plan?",
+        "did Lavrov's Western counterparts reject it?",
         # An obligation is another side's demand, not this side's stance.
         "must Ukraine accept neutrality?",
         # "us" is the United States only after "the".
