@@ -301,14 +301,14 @@ class Answerer:
             # both leads over one that quotes a single piece and matches only a little better.
             hits = self._both_first(hits)
         lead = hits[0]
-        citations = self._citations(lead, query, kind)
+        citations = self._citations(lead, query, kind, side)
         if compared:
             # The facts that cover the comparison together quote the accounts the lead fact
             # does not: an article it has no citation from.
             quoted = {c.source for c in citations}
             others = []
             for hit in _compared(hits)[1:]:
-                first = self._citations(hit, query, kind)[0]
+                first = self._citations(hit, query, kind, side)[0]
                 if first.source not in quoted:
                     others.append(first)
                     quoted.add(first.source)
@@ -321,7 +321,7 @@ class Answerer:
                     break
                 if hit.kind == "unanswered":
                     continue
-                citations.extend(self._citations(hit, query, kind))
+                citations.extend(self._citations(hit, query, kind, side))
         unique = _dedupe(citations)[: 1 + MAX_SUPPORTING]
         return Answer(
             question=question,
@@ -443,7 +443,7 @@ class Answerer:
         return [c.excerpt for c in self._facts[hit.key].citations]
 
     def _citations(
-        self, hit: Hit, query: Query, kind: Wants = Wants.ANYTHING
+        self, hit: Hit, query: Query, kind: Wants = Wants.ANYTHING, side: Side | None = None
     ) -> list[CitedExcerpt]:
         if hit.kind == "passage":
             return [self._cite(self._passages[hit.key], None)]
@@ -469,7 +469,12 @@ class Answerer:
         # from the outlet it names ("per NextMinuteNews"), if its own words answer the question
         # about as well: asked "per NextMinuteNews, who monitors the demilitarized zone?", a
         # NextMinuteNews line that never mentions one must not read as its answer.
-        pointed = [self.index.names_piece_of(query, at) for at in fact.citations]
+        # So does one that states the stance of the side the question asks about ("did Russia
+        # welcome the plan?": Moscow's rejection, not the allies' welcome).
+        pointed = [
+            self.index.names_piece_of(query, at) or (side is not None and side in at.stance_of)
+            for at in fact.citations
+        ]
         outlet = [
             self.index.names_outlet_of(query, at) or self.index.names_voice_of(query, at)
             for at in fact.citations

@@ -62,6 +62,10 @@ class CitationEntry(BaseModel):
     model_config = _STRICT
     source: str = Field(min_length=1)
     excerpt: str = Field(min_length=1)
+    # Whose stance this excerpt states, where a fact reports several sides' (Moscow's
+    # rejection and the allies' welcome): it leads for a question about that side. Each must
+    # be in the fact's `stance_of`.
+    stance_of: list[Side] = Field(default_factory=list)
 
     _check_excerpt = field_validator("excerpt")(_not_blank)
 
@@ -142,6 +146,7 @@ class Citation:
     excerpt: str
     start: int
     end: int
+    stance_of: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

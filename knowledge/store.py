@@ -338,6 +338,15 @@ def _locate_citations(
             )
             ok = False
             continue
+        if not set(citation.stance_of) <= set(entry.stance_of):
+            problems.add(
+                shown,
+                where,
+                f"stance_of names {sorted(set(citation.stance_of) - set(entry.stance_of))}, "
+                "which the fact's stance_of does not",
+            )
+            ok = False
+            continue
         if start < 0:
             hint = _closest(citation.excerpt, source.text)
             reason = f"excerpt is not verbatim in seeds/{citation.source}"
@@ -346,8 +355,9 @@ def _locate_citations(
             problems.add(shown, where, reason)
             ok = False
             continue
+        end = start + len(citation.excerpt)
         located.append(
-            Citation(citation.source, citation.excerpt, start, start + len(citation.excerpt))
+            Citation(citation.source, citation.excerpt, start, end, frozenset(citation.stance_of))
         )
     return tuple(located) if ok else None
 

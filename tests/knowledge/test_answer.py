@@ -658,3 +658,14 @@ def test_a_question_about_one_side_is_not_answered_with_another_side_s_stance(
         .citations[0]
         .excerpt.startswith("Experts warn Russia may be stalling")
     )
+
+
+def test_of_a_fact_that_reports_several_sides_the_asked_side_s_excerpt_leads(
+    answerer: Answerer,
+) -> None:
+    # The fact on how the plan was received quotes Moscow's rejection and the allies' welcome;
+    # "welcome" is the allies' word, but the question is about Russia.
+    russia = answerer.answer("did Russia welcome the plan?")
+    assert russia.citations[0].excerpt.startswith("Moscow has firmly rejected")
+    west = answerer.answer("what do the allies want pinned down?")
+    assert "Kyiv and its allies demand firmer guarantees" in west.citations[0].excerpt

@@ -90,6 +90,19 @@ def test_a_stance_of_no_known_side_is_reported(workspace: Workspace) -> None:
     assert "fact 'extra-fact' (entry 1): stance_of.0: Input should be 'russia'" in problem
 
 
+def test_an_excerpt_s_stance_must_be_one_its_fact_reports(workspace: Workspace) -> None:
+    add_facts(
+        workspace,
+        GOOD_FACT.replace("phrasings =", 'stance_of = ["russia"]\nphrasings =')
+        + 'stance_of = ["west"]\n',
+    )
+    [problem] = problems(workspace)
+    assert problem.startswith(
+        "knowledge/facts/zz_extra.toml: fact 'extra-fact' (entry 1), citation 1"
+    )
+    assert "stance_of names ['west'], which the fact's stance_of does not" in problem
+
+
 def test_toml_syntax_error_names_the_file_and_line(workspace: Workspace) -> None:
     add_facts(workspace, GOOD_FACT.replace('topic = "Lavrov', "topic = Lavrov"))
     [problem] = problems(workspace)
