@@ -469,12 +469,7 @@ class Answerer:
         # from the outlet it names ("per NextMinuteNews"), if its own words answer the question
         # about as well: asked "per NextMinuteNews, who monitors the demilitarized zone?", a
         # NextMinuteNews line that never mentions one must not read as its answer.
-        # So does one that states the stance of the side the question asks about ("did Russia
-        # welcome the plan?": Moscow's rejection, not the allies' welcome).
-        pointed = [
-            self.index.names_piece_of(query, at) or (side is not None and side in at.stance_of)
-            for at in fact.citations
-        ]
+        pointed = [self.index.names_piece_of(query, at) for at in fact.citations]
         outlet = [
             self.index.names_outlet_of(query, at) or self.index.names_voice_of(query, at)
             for at in fact.citations
@@ -483,8 +478,15 @@ class Answerer:
             own = [self.index.relevance(query, at.excerpt) for at in fact.citations]
             for i, named in enumerate(outlet):
                 pointed[i] = pointed[i] or (named and own[i] >= OUTLET_RELEVANCE * own[0] > 0)
-        best = max(candidates or [0], key=lambda i: (pointed[i], relevance[i], -i))
-        if (pointed[best] and not pointed[0]) or relevance[best] - relevance[0] >= REORDER_MARGIN:
+        # Before all that, one that states the stance of the side the question asks about ("did
+        # Russia welcome the plan?": Moscow's rejection, not the allies' welcome).
+        stance = [side is not None and side in at.stance_of for at in fact.citations]
+        best = max(candidates or [0], key=lambda i: (stance[i], pointed[i], relevance[i], -i))
+        if (
+            (stance[best] and not stance[0])
+            or (pointed[best] and not pointed[0] and stance[best] == stance[0])
+            or relevance[best] - relevance[0] >= REORDER_MARGIN
+        ):
             cited.insert(0, cited.pop(best))
         return cited
 

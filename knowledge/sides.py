@@ -47,6 +47,9 @@ _AUXILIARIES = frozenset(
     doesnt didnt isnt arent wasnt werent hasnt havent wont wouldnt cant couldnt
     shouldnt""".split()
 )
+# Words after which a side named later is no object of the stance asked about (see
+# `_sides_for`).
+_OPENERS = _AUXILIARIES | {"for"}
 _ADVERBS = frozenset(
     """really actually just even ever also still now firmly officially formally openly
     already not never basically publicly fully truly seriously so very too quite more
@@ -78,9 +81,9 @@ def asked_side(text: str) -> Side | None:
     the subject of a stance verb or adjective after an auxiliary ("did *ukraine reject* the
     plan", "is *the west* just stalling", "why are *the allies* so *keen*"), or None.
 
-    A question that names another side before the verb, or one the stance is for ("why is
-    Ukraine joining NATO a no-go for the Russians?"), has none: the stance asked about may be
-    either side's."""
+    A question that names another side before the verb, one the stance is for ("why is
+    Ukraine joining NATO a no-go for the Russians?") or a second subject ("did Ukraine reject
+    the plan, and why did Russia?") has none: the stance asked about may be either side's."""
     tokens = text.split()
     for at, token in enumerate(tokens):
         found = _subject(tokens, at + 1) if token in _AUXILIARIES else None
@@ -98,13 +101,20 @@ def asked_side(text: str) -> Side | None:
 
 
 def _sides_for(tokens: list[str]) -> set[Side]:
-    """The sides `tokens` name right after "for": "a red line for (the) russia"."""
+    """The sides `tokens` name right after "for", an auxiliary or "what about": a side the
+    stance is for ("a red line for (the) russia") or a second subject ("... and why did
+    russia?", "... what about russia?")."""
     found: set[Side] = set()
     for at, token in enumerate(tokens):
+        if token not in _OPENERS and tokens[at - 1 : at + 1] not in (
+            ["what", "about"],
+            ["how", "about"],
+        ):
+            continue
         following = tokens[at + 1 : at + 3]
-        if token == "for" and following[:1] == ["the"]:
+        if following[:1] == ["the"]:
             following = following[1:]
-        if token == "for" and following and (side := _side_of(following[0])):
+        if following and (side := _side_of(following[0])):
             found.add(side)
     return found
 

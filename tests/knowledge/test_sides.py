@@ -44,6 +44,9 @@ def test_the_subject_of_a_stance_verb_is_the_side_asked_about(
         "Russia wants guarantees. Does Ukraine's side ask for the same?",
         "why is Ukraine joining NATO such a no-go for the Russians?",
         "did Lavrov's Western counterparts reject it?",
+        # A second subject: the question asks about both sides.
+        "did Ukraine reject the plan, and why did Russia?",
+        "did Ukraine reject the plan? what about Russia?",
         # An obligation is another side's demand, not this side's stance.
         "must Ukraine accept neutrality?",
         # "us" is the United States only after "the".
