@@ -78,15 +78,19 @@ _STANCE = frozenset(
 
 def asked_side(text: str) -> Side | None:
     """The side whose stance `text` (a question as read: folded, aliases applied) asks about:
-    the subject of a stance verb or adjective after an auxiliary ("did *ukraine reject* the
-    plan", "is *the west* just stalling", "why are *the allies* so *keen*"), or None.
+    the subject of a stance verb or adjective after an auxiliary or at the start ("did
+    *ukraine reject* the plan", "is *the west* just stalling", "why are *the allies* so
+    *keen*", "*west stalling*?"), or None.
 
     A question that names another side before the verb, one the stance is for ("why is
     Ukraine joining NATO a no-go for the Russians?") or a second subject ("did Ukraine reject
     the plan, and why did Russia?") has none: the stance asked about may be either side's."""
     tokens = text.split()
     for at, token in enumerate(tokens):
-        found = _subject(tokens, at + 1) if token in _AUXILIARIES else None
+        if token in _AUXILIARIES:
+            found = _subject(tokens, at + 1)
+        else:
+            found = _subject(tokens, 0) if at == 0 else None
         if found is not None:
             side, verb_at = found
             others = {

@@ -22,6 +22,8 @@ from knowledge.sides import asked_side
         ("how did Kyiv respond to Moscow's rejection?", "ukraine"),
         ("isn't the West stalling?", "west"),
         ("did Ukraine reject the US-backed plan?", "ukraine"),
+        ("ukraine rejected the us-backed plan?", "ukraine"),
+        ("west stalling?", "west"),
         ("did Macron endorse the deal?", "west"),
     ],
 )
@@ -38,8 +40,6 @@ def test_the_subject_of_a_stance_verb_is_the_side_asked_about(
         "who is Putin?",
         "did the US-backed plan get rejected?",
         "did Russia annex four regions?",
-        # No auxiliary before the side: a fragment's first words need not be a subject.
-        "russia rejected the plan",
         # Another side named before the verb, or one the stance is for: it may be either's.
         "Russia wants guarantees. Does Ukraine's side ask for the same?",
         "why is Ukraine joining NATO such a no-go for the Russians?",
