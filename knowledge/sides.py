@@ -72,7 +72,8 @@ _STANCE = frozenset(
     argued react reacts reacted reacting respond responds responded reply replied receive
     received view views viewed stall stalls stalled stalling bide biding delay delaying
     willing unwilling ready open happy unhappy keen eager prepared satisfied content
-    comfortable""".split()
+    comfortable cautious wary sceptical skeptical optimistic hopeful concerned nervous
+    upset""".split()
 )
 
 
