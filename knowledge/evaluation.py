@@ -192,6 +192,8 @@ LABELLED_SETS = (
     "holdout43.toml",
     "holdout44.toml",
     "holdout45.toml",
+    "holdout46.toml",
+    "holdout47.toml",
 )
 # The holdouts whose misses were read to improve the code; every other holdout is read for its
 # totals only, so one added to LABELLED_SETS is unread from the start.

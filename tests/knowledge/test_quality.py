@@ -205,6 +205,8 @@ FLOORS = {
     "holdout43.toml": (104, 45),
     "holdout44.toml": (101, 44),
     "holdout45.toml": (99, 43),
+    "holdout46.toml": (103, 45),
+    "holdout47.toml": (99, 45),
 }
 
 
