@@ -10,10 +10,9 @@ out of the reply (see `knowledge.answer.Answerer._for_side`).
 from __future__ import annotations
 
 import itertools
-from typing import Literal, get_args
+from typing import Literal
 
 Side = Literal["russia", "ukraine", "west", "us"]
-SIDES: tuple[str, ...] = get_args(Side)
 
 # The words (as the question reads once aliases are applied: "Moscow" is "russia", "Kyiv's
 # Western allies" "kyiv west allies") that name a side or one of its people.
@@ -34,6 +33,7 @@ _SIDE_WORDS: dict[str, Side] = {
     ),
     **dict.fromkeys("usa american americans washington trump".split(), "us"),
 }
+# Words for a side's friends: "Kyiv's *allies*" are another side than Kyiv (see `_subject`).
 _RELATIONAL = frozenset("allies ally partners backers supporters friends".split())
 # Words that may end a side's noun phrase: "the Russian *side*", "Ukrainian *officials*".
 _HEADS = frozenset(
